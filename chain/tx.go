@@ -1,0 +1,341 @@
+package chain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Retry is the backoff policy for transient chain errors (connection
+// refused or reset, timeouts, a full pool). The zero value means defaults.
+type Retry struct {
+	// Attempts is how many times a call is tried in all (default 8).
+	Attempts int
+	// Initial is the first backoff (default 100ms); each next one doubles.
+	Initial time.Duration
+	// Max caps one backoff (default 5s).
+	Max time.Duration
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.Attempts <= 0 {
+		r.Attempts = 8
+	}
+	if r.Initial <= 0 {
+		r.Initial = 100 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 5 * time.Second
+	}
+	return r
+}
+
+// do runs f until it succeeds, fails permanently, or attempts run out.
+func (r Retry) do(ctx context.Context, f func() error) error {
+	r = r.withDefaults()
+	wait := r.Initial
+	var err error
+	for i := 0; i < r.Attempts; i++ {
+		if err = f(); err == nil || !isTransient(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, r.Max)
+	}
+	return fmt.Errorf("gave up after %d attempts: %w", r.Attempts, err)
+}
+
+// isTransient reports errors worth retrying: the node was unreachable or
+// busy, not a verdict on the transaction.
+func isTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var he rpc.HTTPError
+	if errors.As(err, &he) && (he.StatusCode == 429 || he.StatusCode >= 500) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"connection refused", "connection reset", "txpool is full", "too many requests", "i/o timeout", "broken pipe", "indexing is in progress"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sender signs and submits transactions from one key. It tracks the nonce
+// itself (one in flight per nonce, never two transactions for one nonce)
+// and resends the same signed transaction on transient errors, so a retry
+// can never submit twice. Safe for concurrent use.
+type Sender struct {
+	backend Backend
+	key     *ecdsa.PrivateKey
+	from    common.Address
+	signer  types.Signer
+	retry   Retry
+	log     *slog.Logger
+	errABIs []*abi.ABI
+
+	mu        sync.Mutex // held from nonce assignment until the pool accepts
+	nonce     uint64
+	haveNonce bool
+}
+
+// SenderConfig configures a Sender. Zero values mean defaults.
+type SenderConfig struct {
+	Retry  Retry
+	Logger *slog.Logger
+}
+
+// NewSender returns a Sender for key on backend.
+func NewSender(ctx context.Context, backend Backend, key *ecdsa.PrivateKey, cfg SenderConfig) (*Sender, error) {
+	id, err := backend.ChainID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("chain id: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sender{
+		backend: backend,
+		key:     key,
+		from:    crypto.PubkeyToAddress(key.PublicKey),
+		signer:  types.LatestSignerForChainID(id),
+		retry:   cfg.Retry,
+		log:     log,
+		errABIs: contractABIs(),
+	}, nil
+}
+
+// From is the sending address.
+func (s *Sender) From() common.Address { return s.from }
+
+// Call describes a transaction: to (nil to deploy), calldata, value.
+type Call struct {
+	To    *common.Address
+	Data  []byte
+	Value *big.Int
+	// Gas, when set, skips estimation (and its revert check).
+	Gas uint64
+}
+
+// Pending is a transaction the pool accepted.
+type Pending struct {
+	Tx     *types.Transaction
+	sender *Sender
+}
+
+// Wait waits until the transaction is mined and returns its receipt; a
+// receipt with failed status is returned with ErrTxFailed.
+func (p *Pending) Wait(ctx context.Context) (*types.Receipt, error) {
+	return p.sender.wait(ctx, p.Tx)
+}
+
+// Send submits c and waits for its receipt.
+func (s *Sender) Send(ctx context.Context, c Call) (*types.Receipt, error) {
+	p, err := s.Submit(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait(ctx)
+}
+
+// Submit estimates gas (a revert is returned decoded, and nothing is sent),
+// signs with the next nonce and hands the transaction to the node. It
+// returns once the node has accepted it.
+func (s *Sender) Submit(ctx context.Context, c Call) (*Pending, error) {
+	value := c.Value
+	if value == nil {
+		value = new(big.Int)
+	}
+	gas := c.Gas
+	if gas == 0 {
+		msg := ethereum.CallMsg{From: s.from, To: c.To, Data: c.Data, Value: value}
+		err := s.retry.do(ctx, func() error {
+			g, err := s.backend.EstimateGas(ctx, msg)
+			gas = g
+			return err
+		})
+		if err != nil {
+			return nil, s.decodeRevert(err)
+		}
+		gas += gas / 5 // headroom: state may move between estimate and inclusion
+	}
+	tip, feeCap, err := s.fees(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.haveNonce {
+		if err := s.syncNonce(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for resynced := false; ; resynced = true {
+		tx, err := types.SignNewTx(s.key, s.signer, &types.DynamicFeeTx{
+			Nonce: s.nonce, To: c.To, Data: c.Data, Value: value, Gas: gas, GasTipCap: tip, GasFeeCap: feeCap,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sign transaction: %w", err)
+		}
+		err = s.retry.do(ctx, func() error { return s.backend.SendTransaction(ctx, tx) })
+		switch {
+		case err == nil, isAlreadyKnown(err):
+			s.nonce++
+			return &Pending{Tx: tx, sender: s}, nil
+		case isNonceTooLow(err) && !resynced:
+			// Someone else used this key, or an earlier send landed although
+			// its answer was lost: learn the real nonce and sign again.
+			if err := s.syncNonce(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		default:
+			// Nothing took this nonce; the next transaction reuses it.
+			return nil, fmt.Errorf("send transaction: %w", err)
+		}
+	}
+}
+
+func (s *Sender) syncNonce(ctx context.Context) error {
+	return s.retry.do(ctx, func() error {
+		n, err := s.backend.PendingNonceAt(ctx, s.from)
+		if err != nil {
+			return fmt.Errorf("pending nonce of %s: %w", s.from, err)
+		}
+		s.nonce, s.haveNonce = n, true
+		return nil
+	})
+}
+
+// fees picks an EIP-1559 tip and fee cap: the node's tip suggestion and
+// twice the head's base fee, so a transaction survives base fee growth.
+func (s *Sender) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+	err = s.retry.do(ctx, func() error {
+		t, err := s.backend.SuggestGasTipCap(ctx)
+		if err != nil {
+			return fmt.Errorf("suggest tip: %w", err)
+		}
+		head, err := s.backend.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("head: %w", err)
+		}
+		base := head.BaseFee
+		if base == nil {
+			base = new(big.Int)
+		}
+		tip = t
+		feeCap = new(big.Int).Add(t, new(big.Int).Mul(base, big.NewInt(2)))
+		return nil
+	})
+	return tip, feeCap, err
+}
+
+// wait polls for the receipt, resending the same signed transaction now and
+// then in case the node dropped it.
+func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
+	poll := 5 * time.Millisecond
+	resend := time.Now().Add(10 * time.Second)
+	for {
+		r, err := s.backend.TransactionReceipt(ctx, tx.Hash())
+		if err == nil {
+			if r.Status != types.ReceiptStatusSuccessful {
+				return r, fmt.Errorf("%w: tx %s in block %d", ErrTxFailed, tx.Hash(), r.BlockNumber)
+			}
+			return r, nil
+		}
+		if !errors.Is(err, ethereum.NotFound) && !isTransient(err) {
+			return nil, fmt.Errorf("receipt of %s: %w", tx.Hash(), err)
+		}
+		if time.Now().After(resend) {
+			if err := s.backend.SendTransaction(ctx, tx); err != nil && !isAlreadyKnown(err) && !isNonceTooLow(err) {
+				s.log.Warn("rebroadcast failed", "tx", tx.Hash(), "err", err)
+			}
+			resend = time.Now().Add(10 * time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for %s: %w", tx.Hash(), ctx.Err())
+		case <-time.After(poll):
+		}
+		poll = min(poll*2, 500*time.Millisecond)
+	}
+}
+
+func isAlreadyKnown(err error) bool {
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "already known")
+}
+
+func isNonceTooLow(err error) bool {
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "nonce too low")
+}
+
+// decodeRevert turns a node's revert error into a *RevertError naming the
+// contract's custom error.
+func (s *Sender) decodeRevert(err error) error {
+	return decodeRevert(s.errABIs, err)
+}
+
+// DecodeRevert turns a node's revert error into a *RevertError naming the
+// NCN contracts' custom error; other errors come back unchanged.
+func DecodeRevert(err error) error { return decodeRevert(contractABIs(), err) }
+
+func decodeRevert(abis []*abi.ABI, err error) error {
+	var de rpc.DataError
+	if !errors.As(err, &de) {
+		return err
+	}
+	hexData, ok := de.ErrorData().(string)
+	if !ok {
+		return err
+	}
+	data := common.FromHex(hexData)
+	re := &RevertError{Data: data}
+	if len(data) >= 4 {
+		for _, a := range abis {
+			for name, e := range a.Errors {
+				if string(e.ID[:4]) != string(data[:4]) {
+					continue
+				}
+				args, uerr := e.Inputs.Unpack(data[4:])
+				if uerr == nil {
+					re.Name, re.Args = name, args
+					return re
+				}
+			}
+		}
+		if reason, uerr := abi.UnpackRevert(data); uerr == nil {
+			re.Name, re.Args = "Error", []any{reason}
+		}
+	}
+	return re
+}
