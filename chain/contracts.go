@@ -282,6 +282,24 @@ func (c *Contracts) ActiveValidators(ctx context.Context) ([]common.Address, []*
 	return out.Addrs, out.Stakes, err
 }
 
+// ValidatorInfo is a validator's record in the registry.
+type ValidatorInfo struct {
+	Stake, Unstaking   *big.Int
+	UnstakeAvailableAt uint64
+	Registered, Jailed bool
+	Leaving            bool
+}
+
+// Validator reads v's registry record.
+func (c *Contracts) Validator(ctx context.Context, v common.Address) (ValidatorInfo, error) {
+	r, err := view(ctx, c, c.Registry, c.registry.PackGetValidator(v), c.registry.UnpackGetValidator)
+	if err != nil {
+		return ValidatorInfo{}, fmt.Errorf("read validator %s: %w", v, err)
+	}
+	return ValidatorInfo{Stake: r.Stake, Unstaking: r.Unstaking, UnstakeAvailableAt: r.UnstakeAvailableAt,
+		Registered: r.Registered, Jailed: r.Jailed, Leaving: r.Leaving}, nil
+}
+
 // Quorum is (M, N): signatures needed and accepted at most.
 func (c *Contracts) Quorum(ctx context.Context) (m, n uint8, err error) {
 	if m, err = view(ctx, c, c.Payment, c.payment.PackQuorum(), c.payment.UnpackQuorum); err != nil {

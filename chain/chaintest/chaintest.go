@@ -97,7 +97,7 @@ func setup(t testing.TB, name string, b chain.Backend) *Env {
 	owner := newSender(t, b, keyOwner)
 	addrs, err := chain.Deploy(ctx, owner, chain.DeployConfig{
 		Treasury:     crypto.PubkeyToAddress(chain.DevKey(keyTreasury).PublicKey),
-		UnstakeDelay: time.Hour,
+		UnstakeDelay: 20 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("deploy: %v", err)
@@ -167,30 +167,39 @@ func (e *Env) HeadTime(t testing.TB) uint64 {
 	return h.Time
 }
 
-// AdvanceTo moves the head block's time to exactly ts (when the chain is
-// behind it and ts is ahead of the wall clock), so the next block is ts+1.
-// The embedded chain jumps; geth has no time travel, so empty-value
-// transactions are mined until the head gets there.
-func (e *Env) AdvanceTo(t testing.TB, ts uint64) {
+// AdvanceTo moves the head block's time to ts (when the chain is behind
+// it and ts is ahead of the wall clock), so the next block is ts+1, and
+// returns the head's time after. The embedded chain jumps; geth has no time
+// travel, so empty-value transactions are mined until the head gets there.
+// geth's dev miner now and then seals an extra empty block, so on geth the
+// head may overshoot: callers that need an exact time check the result.
+func (e *Env) AdvanceTo(t testing.TB, ts uint64) uint64 {
 	t.Helper()
 	head := e.HeadTime(t)
 	if head >= ts {
-		return
+		return head
 	}
 	if e.Embedded != nil {
 		if err := e.Embedded.AdjustTime(time.Duration(ts-head) * time.Second); err != nil {
 			t.Fatalf("adjust time: %v", err)
 		}
-		return
+		return e.HeadTime(t)
 	}
 	e.tickMu.Lock()
 	defer e.tickMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for e.HeadTime(t) < ts {
-		to := e.ticker.Addr
-		if _, err := e.ticker.Sender.Send(ctx, chain.Call{To: &to, Gas: 21000}); err != nil {
-			t.Fatalf("tick: %v", err)
+	for {
+		for e.HeadTime(t) < ts {
+			to := e.ticker.Addr
+			if _, err := e.ticker.Sender.Send(ctx, chain.Call{To: &to, Gas: 21000}); err != nil {
+				t.Fatalf("tick: %v", err)
+			}
+		}
+		// Let a stray empty block land before reporting where the head is.
+		time.Sleep(50 * time.Millisecond)
+		if head := e.HeadTime(t); head >= ts {
+			return head
 		}
 	}
 }

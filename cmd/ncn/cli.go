@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command ran and failed
+	exitUsage = 2 // the command line was wrong: unknown command or flag, missing or bad value
+)
+
+// env is what a command sees of its process: output streams and the
+// environment.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// logger is the structured logger commands hand to libraries: warnings and
+// errors, on stderr.
+func (e env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// command is one subcommand: its words ("chain serve"), a one-line summary
+// for `ncn --help`, and what runs it with the arguments after its words.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"chain serve", "run a development chain over JSON-RPC: contracts deployed, dev accounts funded and staked", runChainServe},
+		{"chain deploy", "deploy the NCN contracts to a chain over JSON-RPC and print their addresses", runChainDeploy},
+		{"chain demo", "pay for, settle and refund requests on an in-process chain and check token conservation", runChainDemo},
+	}
+}
+
+// usageError is a wrong command line: exit code 2 and a pointer to --help.
+type usageError struct {
+	cmd string // "chain deploy", or "" for the top level
+	err error
+}
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+func usagef(cmd, format string, args ...any) error {
+	return &usageError{cmd: cmd, err: fmt.Errorf(format, args...)}
+}
+
+// run runs the command line args and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	cmd, rest, err := lookup(args, e)
+	if err == nil {
+		err = cmd.run(ctx, e, rest)
+	}
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		prefix, help := "ncn", "ncn --help"
+		if ue.cmd != "" {
+			prefix, help = "ncn "+ue.cmd, "ncn "+ue.cmd+" --help"
+		}
+		fmt.Fprintf(e.stderr, "%s: %v\nRun '%s' for usage.\n", prefix, ue.err, help)
+		return exitUsage
+	default:
+		fmt.Fprintf(e.stderr, "ncn %s: %v\n", cmd.name, err)
+		return exitError
+	}
+}
+
+// lookup finds the command args name and returns it with the arguments
+// after its words. Help for the top level or a group ("ncn chain") is
+// printed here and returned as flag.ErrHelp.
+func lookup(args []string, e env) (command, []string, error) {
+	cmds := commands()
+	if len(args) == 0 {
+		printTopUsage(e.stderr, cmds, "")
+		return command{}, nil, usagef("", "no command given")
+	}
+	if isHelp(args[0]) {
+		if len(args) > 1 && args[0] == "help" {
+			// `ncn help chain serve` is `ncn chain serve --help`.
+			return lookup(append(slices.Clone(args[1:]), "--help"), e)
+		}
+		printTopUsage(e.stdout, cmds, "")
+		return command{}, nil, flag.ErrHelp
+	}
+	for _, c := range cmds {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			return c, args[len(words):], nil
+		}
+	}
+	group := args[0]
+	inGroup := slices.ContainsFunc(cmds, func(c command) bool { return strings.HasPrefix(c.name, group+" ") })
+	switch {
+	case !inGroup:
+		return command{}, nil, usagef("", "unknown command %q", group)
+	case len(args) > 1 && isHelp(args[1]):
+		printTopUsage(e.stdout, cmds, group)
+		return command{}, nil, flag.ErrHelp
+	case len(args) == 1:
+		printTopUsage(e.stderr, cmds, group)
+		return command{}, nil, usagef(group, "missing subcommand")
+	default:
+		return command{}, nil, usagef(group, "unknown command %q", group+" "+args[1])
+	}
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// printTopUsage lists the commands, or those of one group.
+func printTopUsage(w io.Writer, cmds []command, group string) {
+	name, prefix := "ncn", ""
+	if group == "" {
+		fmt.Fprintln(w, "ncn is the NCN host: one binary for every role of the network and the tools around them.")
+		fmt.Fprintln(w)
+	} else {
+		name, prefix = "ncn "+group, group+" "
+	}
+	fmt.Fprintf(w, "Usage:\n  %s <command> [flags]\n\nCommands:\n", name)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	for _, c := range cmds {
+		if sub, ok := strings.CutPrefix(c.name, prefix); ok {
+			fmt.Fprintf(tw, "  %s\t%s\n", sub, c.summary)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags and examples.\n", name)
+}
+
+// flags is one command's flag set with its help text.
+type flags struct {
+	*flag.FlagSet
+	cmd      string // "chain serve"
+	synopsis string // the usage line after "ncn <cmd> "
+	help     string // description and examples
+}
+
+func newFlags(cmd, synopsis, help string) *flags {
+	fs := flag.NewFlagSet("ncn "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by run, help by parse
+	return &flags{FlagSet: fs, cmd: cmd, synopsis: synopsis, help: help}
+}
+
+// parse parses args. --help prints the help to stdout and returns flag.ErrHelp;
+// a bad flag or a stray argument is a usageError.
+func (f *flags) parse(e env, args []string) error {
+	err := f.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		f.printHelp(e.stdout)
+		return flag.ErrHelp
+	case err != nil:
+		return &usageError{cmd: f.cmd, err: err}
+	case f.NArg() > 0:
+		return f.usagef("unexpected argument %q", f.Arg(0))
+	}
+	return nil
+}
+
+func (f *flags) usagef(format string, args ...any) error { return usagef(f.cmd, format, args...) }
+
+func (f *flags) printHelp(w io.Writer) {
+	fmt.Fprintf(w, "Usage: ncn %s %s\n\n%s\n\nFlags:\n", f.cmd, f.synopsis, strings.TrimSpace(f.help))
+	f.SetOutput(w)
+	f.PrintDefaults()
+	f.SetOutput(io.Discard)
+}

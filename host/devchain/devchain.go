@@ -1,0 +1,255 @@
+// Package devchain runs a development chain: the embedded chain with the NCN
+// contracts deployed and dev accounts funded and staked, as `ncn chain serve`
+// and the demo use it.
+//
+// Every account is a chain.DevKey, so addresses are the same on every run
+// and every machine. The keys are public: a development chain must never
+// hold anything of value.
+package devchain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/ncn-network/ncn/chain"
+)
+
+// Dev key indexes of the roles. Validator i (0-based) is DevKey(KeyValidator+i).
+const (
+	KeyOwner     = 0
+	KeyTreasury  = 1
+	KeyGateway   = 2
+	KeyCompute   = 3
+	KeyClient    = 4
+	KeyValidator = 10
+)
+
+// Funding of the roles, in whole tokens (ether for gas is EtherPerAccount).
+const (
+	// ClientTokens is the client's token balance after setup.
+	ClientTokens = 1_000_000
+	// ValidatorTokens is what each validator is sent; StakeTokens of it is staked.
+	ValidatorTokens = 10_000
+	// StakeTokens is each validator's stake: the registry's default minimum.
+	StakeTokens = 1000
+	// EtherPerAccount is the genesis ether of every dev account, for gas.
+	EtherPerAccount = 1_000_000
+)
+
+// DefaultValidators is how many validators Start registers when
+// Config.Validators is zero: the default N of the payment contract.
+const DefaultValidators = 5
+
+// MaxValidators bounds Config.Validators.
+const MaxValidators = 100
+
+// Config configures Start. The zero value is an in-process chain (no RPC
+// listener) with DefaultValidators validators and no output.
+type Config struct {
+	// HTTPAddr, when set ("127.0.0.1:8545"), serves JSON-RPC over HTTP;
+	// port 0 picks a free port (Chain.URL reports it).
+	HTTPAddr string
+	// Validators to register with StakeTokens each (0 means
+	// DefaultValidators; at most MaxValidators).
+	Validators int
+	// Logger receives the chain's and the senders' logs; nil discards them.
+	Logger *slog.Logger
+	// Progress receives one human-readable line per setup step; nil
+	// discards them.
+	Progress io.Writer
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.Validators < 0 || c.Validators > MaxValidators {
+		return fmt.Errorf("validators: %d is out of range 0..%d", c.Validators, MaxValidators)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Validators == 0 {
+		c.Validators = DefaultValidators
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	return c
+}
+
+// Account is a funded dev account with clients bound to it.
+type Account struct {
+	// Role is "owner", "treasury", "gateway", "compute", "client" or
+	// "validator-N" (N from 1).
+	Role       string
+	Key        *ecdsa.PrivateKey
+	Addr       common.Address
+	Sender     *chain.Sender
+	Escrow     *chain.Escrow
+	Validators *chain.Validators
+}
+
+// Chain is a running development chain. Its methods are safe for
+// concurrent use; the accounts' Senders are too.
+type Chain struct {
+	Embedded  *chain.Embedded
+	Contracts *chain.Contracts
+	Domain    chain.Domain
+
+	Owner, Treasury, Gateway, Compute, Client *Account
+	// Validators are registered and staked, in registration order.
+	Validators []*Account
+}
+
+// Start starts the embedded chain, deploys the contracts from the owner
+// (treasury: the treasury account), funds the client and the validators
+// with tokens and registers the validators. ctx bounds the setup only; the
+// chain runs until Close.
+func Start(ctx context.Context, cfg Config) (*Chain, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dev chain config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	progress := func(format string, args ...any) { fmt.Fprintf(cfg.Progress, format+"\n", args...) }
+
+	alloc := types.GenesisAlloc{}
+	for i := 0; i < KeyValidator+cfg.Validators; i++ {
+		alloc[crypto.PubkeyToAddress(chain.DevKey(i).PublicKey)] = types.Account{Balance: chain.Tokens(EtherPerAccount)}
+	}
+	progress("starting embedded chain...")
+	e, err := chain.NewEmbedded(chain.EmbeddedConfig{Alloc: alloc, HTTPAddr: cfg.HTTPAddr, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded chain: %w", err)
+	}
+	c := &Chain{Embedded: e}
+	if err := c.setup(ctx, cfg, progress); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Chain) setup(ctx context.Context, cfg Config, progress func(string, ...any)) error {
+	newAccount := func(role string, i int) (*Account, error) {
+		k := chain.DevKey(i)
+		s, err := chain.NewSender(ctx, c.Embedded, k, chain.SenderConfig{Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("sender for %s: %w", role, err)
+		}
+		return &Account{Role: role, Key: k, Addr: s.From(), Sender: s}, nil
+	}
+	var err error
+	if c.Owner, err = newAccount("owner", KeyOwner); err != nil {
+		return err
+	}
+	if c.Treasury, err = newAccount("treasury", KeyTreasury); err != nil {
+		return err
+	}
+	if c.Gateway, err = newAccount("gateway", KeyGateway); err != nil {
+		return err
+	}
+	if c.Compute, err = newAccount("compute", KeyCompute); err != nil {
+		return err
+	}
+	if c.Client, err = newAccount("client", KeyClient); err != nil {
+		return err
+	}
+	for i := 0; i < cfg.Validators; i++ {
+		v, err := newAccount(fmt.Sprintf("validator-%d", i+1), KeyValidator+i)
+		if err != nil {
+			return err
+		}
+		c.Validators = append(c.Validators, v)
+	}
+
+	progress("deploying contracts from %s...", c.Owner.Addr)
+	addrs, err := chain.Deploy(ctx, c.Owner.Sender, chain.DeployConfig{
+		Treasury: c.Treasury.Addr,
+		MinStake: chain.Tokens(StakeTokens),
+	})
+	if err != nil {
+		return fmt.Errorf("deploy contracts: %w", err)
+	}
+	if c.Contracts, err = chain.Bind(c.Embedded, addrs); err != nil {
+		return fmt.Errorf("bind contracts: %w", err)
+	}
+	if c.Domain, err = c.Contracts.Domain(ctx); err != nil {
+		return fmt.Errorf("signing domain: %w", err)
+	}
+	for _, a := range c.Accounts() {
+		a.Escrow = chain.NewEscrow(c.Contracts, a.Sender)
+		a.Validators = chain.NewValidators(c.Contracts, a.Sender)
+	}
+
+	progress("funding client and %d validators...", len(c.Validators))
+	if err := c.fund(ctx); err != nil {
+		return err
+	}
+	progress("staking %d validators (%d tokens each)...", len(c.Validators), StakeTokens)
+	return c.stake(ctx)
+}
+
+// fund sends the client and the validators their tokens from the owner.
+// The transfers run concurrently, so they are mined together.
+func (c *Chain) fund(ctx context.Context) error {
+	grants := map[*Account]*big.Int{c.Client: chain.Tokens(ClientTokens)}
+	for _, v := range c.Validators {
+		grants[v] = chain.Tokens(ValidatorTokens)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for to, amount := range grants {
+		wg.Go(func() {
+			if _, err := c.Contracts.Transfer(ctx, c.Owner.Sender, to.Addr, amount); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("fund %s: %w", to.Role, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// stake registers every validator, each from its own key in parallel.
+func (c *Chain) stake(ctx context.Context) error {
+	errs := make([]error, len(c.Validators))
+	var wg sync.WaitGroup
+	for i, v := range c.Validators {
+		wg.Go(func() {
+			if _, err := v.Validators.Register(ctx, chain.Tokens(StakeTokens)); err != nil {
+				errs[i] = fmt.Errorf("stake %s: %w", v.Role, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Accounts are all accounts: owner, treasury, gateway, compute, client,
+// then the validators.
+func (c *Chain) Accounts() []*Account {
+	return append([]*Account{c.Owner, c.Treasury, c.Gateway, c.Compute, c.Client}, c.Validators...)
+}
+
+// URL is the JSON-RPC endpoint, or "" without Config.HTTPAddr.
+func (c *Chain) URL() string { return c.Embedded.URL() }
+
+// Close stops the chain.
+func (c *Chain) Close() error { return c.Embedded.Close() }
