@@ -8,6 +8,7 @@ import (
 	"net"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -171,7 +172,16 @@ func (e *Embedded) Commit() common.Hash {
 func (e *Embedded) AdjustTime(d time.Duration) error {
 	e.sealMu.Lock()
 	defer e.sealMu.Unlock()
-	return e.sim.AdjustTime(d)
+	// The pool forgets mined transactions asynchronously: give it a moment
+	// before calling the chain busy.
+	var err error
+	for wait := time.Millisecond; wait < time.Second; wait *= 2 {
+		if err = e.sim.AdjustTime(d); err == nil || !strings.Contains(err.Error(), "non-empty") {
+			return err
+		}
+		time.Sleep(wait)
+	}
+	return err
 }
 
 // Close stops mining and the chain.
