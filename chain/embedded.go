@@ -43,10 +43,10 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	*ethclient.Client // the Backend methods: the in-process RPC client's
 
-	sim    *simulated.Backend
-	rpc    *rpc.Client
-	url    string
-	log    *slog.Logger
+	sim *simulated.Backend
+	rpc *rpc.Client
+	url string
+	log *slog.Logger
 
 	sealMu sync.Mutex // serialises Commit and AdjustTime: the beacon is not safe for concurrent sealing
 

@@ -120,16 +120,24 @@ func (r *DemoReport) Check() error {
 // returns only write errors; the verdict itself is Check.
 func (r *DemoReport) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "account\taddress\tbefore (NCN)\tafter (NCN)\tdelta (NCN)\t")
+	// Numbers align right; the labels are padded to one width so they read
+	// left-aligned.
+	const sumLabel, supplyLabel = "sum of deltas", "total supply"
+	width := len(sumLabel)
+	for _, row := range r.Rows {
+		width = max(width, len(row.Name))
+	}
+	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
+	fmt.Fprintf(tw, "%s\taddress\tbefore (NCN)\tafter (NCN)\tdelta (NCN)\t\n", label("account"))
 	sum := new(big.Int)
 	for _, row := range r.Rows {
 		d := row.Delta()
 		sum.Add(sum, d)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", row.Name, row.Addr.Hex(),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", label(row.Name), row.Addr.Hex(),
 			FormatTokens(row.Before), FormatTokens(row.After), signed(d))
 	}
-	fmt.Fprintf(tw, "sum of deltas\t\t\t\t%s\t\n", signed(sum))
-	fmt.Fprintf(tw, "total supply\t\t%s\t%s\t%s\t\n", FormatTokens(r.SupplyBefore), FormatTokens(r.SupplyAfter),
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", label(sumLabel), signed(sum))
+	fmt.Fprintf(tw, "%s\t\t%s\t%s\t%s\t\n", label(supplyLabel), FormatTokens(r.SupplyBefore), FormatTokens(r.SupplyAfter),
 		signed(new(big.Int).Sub(orZero(r.SupplyAfter), orZero(r.SupplyBefore))))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -338,7 +346,7 @@ func (c *Chain) expireAndRefund(ctx context.Context, i int, signers []*Account, 
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("expiring request: %w", err)
 	}
-	progress("request %s paid, expiring in %ds; moving the chain's clock past it...", short(p.RequestID), DemoShortTTL)
+	progress("request %d paid with a %ds expiry; moving the chain's clock past it...", i+1, DemoShortTTL)
 	head, err := c.Embedded.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("read head: %w", err)
@@ -352,7 +360,7 @@ func (c *Chain) expireAndRefund(ctx context.Context, i int, signers []*Account, 
 	if _, err := c.Client.Escrow.RefundExpired(ctx, p.RequestID); err != nil {
 		return common.Hash{}, fmt.Errorf("refund expired request: %w", err)
 	}
-	progress("request %s refunded", short(p.RequestID))
+	progress("request %d refunded after expiry", i+1)
 	return p.RequestID, nil
 }
 
@@ -418,5 +426,3 @@ func orZero(v *big.Int) *big.Int {
 	}
 	return v
 }
-
-func short(h common.Hash) string { return h.Hex()[:10] }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -129,10 +130,13 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	for i := 0; i < KeyValidator+cfg.Validators; i++ {
 		alloc[crypto.PubkeyToAddress(chain.DevKey(i).PublicKey)] = types.Account{Balance: chain.Tokens(EtherPerAccount)}
 	}
+	if err := checkListen(cfg.HTTPAddr); err != nil {
+		return nil, err
+	}
 	progress("starting embedded chain...")
 	e, err := chain.NewEmbedded(chain.EmbeddedConfig{Alloc: alloc, HTTPAddr: cfg.HTTPAddr, Logger: cfg.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("start embedded chain: %w", err)
+		return nil, err // it already says "embedded chain: ..."
 	}
 	c := &Chain{Embedded: e}
 	if err := c.setup(ctx, cfg, progress); err != nil {
@@ -240,6 +244,24 @@ func (c *Chain) stake(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// checkListen fails when addr (host:port, port not 0) cannot be listened
+// on. chain.NewEmbedded panics instead of returning an error when its HTTP
+// server cannot bind, so the common case, a port already in use, is caught
+// here first.
+func checkListen(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
+		return nil // a bad address is NewEmbedded's to report; port 0 is always free
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("rpc address: %w", err)
+	}
+	return l.Close()
 }
 
 // Accounts are all accounts: owner, treasury, gateway, compute, client,

@@ -1,0 +1,71 @@
+# NCN host. `make demo` and `make test` work on a fresh Debian machine:
+# both install what is missing first (make deps).
+
+SHELL      := /bin/bash
+GO         ?= go
+GOBIN      ?= $(shell $(GO) env GOPATH)/bin
+GETH_VERSION := v1.17.8
+GETH       := $(GOBIN)/geth
+APT_PKGS   := libseccomp-dev pkg-config
+export CGO_ENABLED := 1
+export GOFLAGS := -buildvcs=false
+
+.PHONY: deps generate build test bench demo check fmt vet tidy clean
+
+## deps: install what a fresh machine lacks (apt packages, npm packages, geth); quiet when present
+deps:
+	@missing=""; \
+	for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: apt-get install$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if [ ! -f contracts/node_modules/.package-lock.json ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then \
+		echo "deps: npm ci (contracts)"; npm ci --prefix contracts --no-audit --no-fund --loglevel=error; \
+	fi
+	@if ! { [ -x $(GETH) ] && $(GETH) version 2>/dev/null | grep -q "^Version: $(GETH_VERSION:v%=%)"; }; then \
+		echo "deps: building geth $(GETH_VERSION) (a few minutes, once)"; \
+		GOBIN=$(GOBIN) GOFLAGS= $(GO) install github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION); \
+	fi
+	@$(GO) mod download
+
+## generate: compile the contracts and regenerate every generated file
+generate: deps
+	npm --prefix contracts run --silent build
+	$(GO) generate ./...
+
+## build: the ncn binary in bin/
+build:
+	$(GO) build -o bin/ncn ./cmd/ncn
+
+## test: the whole suite (contracts on the embedded chain and on geth --dev)
+test: deps
+	NCN_GETH=$(GETH) $(GO) test -p 2 -count=1 -timeout 25m ./...
+
+## bench: gas and throughput figures
+bench: deps
+	NCN_GETH=$(GETH) $(GO) test -p 1 -run '^$$' -bench . -benchtime 3x ./...
+
+## demo: a paid request settled on the embedded chain, balances before and after
+demo: deps build
+	./bin/ncn chain demo --requests 3
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+tidy:
+	$(GO) mod tidy -diff
+
+## check: format, vet, tidy, regenerate, and fail if anything drifted
+check: fmt vet tidy generate
+	@git diff --exit-code --stat || { echo "generated files drifted from their sources: run make generate and commit"; exit 1; }
+	@untracked=$$(git status --porcelain --untracked-files=all -- contracts/build chain | grep '^??' || true); \
+	if [ -n "$$untracked" ]; then echo "untracked generated files:"; echo "$$untracked"; exit 1; fi
+
+clean:
+	rm -rf bin
