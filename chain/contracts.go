@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -22,6 +23,13 @@ type Addresses struct {
 	Token    common.Address `json:"token"`
 	Registry common.Address `json:"validatorRegistry"`
 	Payment  common.Address `json:"inferencePayment"`
+}
+
+// MarshalJSON writes checksummed (EIP-55) addresses, as people copy them.
+func (a Addresses) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{
+		"token": a.Token.Hex(), "validatorRegistry": a.Registry.Hex(), "inferencePayment": a.Payment.Hex(),
+	})
 }
 
 // Validate checks that every address is set.
@@ -212,9 +220,14 @@ func (c *Contracts) TotalSupply(ctx context.Context) (*big.Int, error) {
 	return view(ctx, c, c.Token, c.token.PackTotalSupply(), c.token.UnpackTotalSupply)
 }
 
-// Transfer sends amount of the token from s to `to`.
+// Transfer sends amount of the token from s to `to` and waits for it.
 func (c *Contracts) Transfer(ctx context.Context, s *Sender, to common.Address, amount *big.Int) (*types.Receipt, error) {
-	return s.Send(ctx, Call{To: &c.Token, Data: c.token.PackTransfer(to, amount)})
+	return s.Send(ctx, c.TransferCall(to, amount))
+}
+
+// TransferCall is a token transfer to submit without waiting (Sender.Submit).
+func (c *Contracts) TransferCall(to common.Address, amount *big.Int) Call {
+	return Call{To: &c.Token, Data: c.token.PackTransfer(to, amount)}
 }
 
 // Status of an escrowed request, as the contract records it.

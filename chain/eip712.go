@@ -72,6 +72,23 @@ type PaymentTree struct {
 	TreasuryAmount  *big.Int       `json:"treasuryAmount"`  // plus the split's rounding dust
 }
 
+// DefaultSplit splits total 80/10/5/5 between the compute node, the
+// gateway, the validators and the treasury, the treasury taking the
+// rounding remainder. Subnets price with their own plugins; this is the
+// network default, used by development tools.
+func DefaultSplit(total *big.Int, computeNode, gateway common.Address) PaymentTree {
+	pct := func(n int64) *big.Int {
+		return new(big.Int).Div(new(big.Int).Mul(total, big.NewInt(n)), big.NewInt(100))
+	}
+	t := PaymentTree{
+		ComputeNode: computeNode, ComputeAmount: pct(80),
+		Gateway: gateway, GatewayAmount: pct(10),
+		ValidatorAmount: pct(5),
+	}
+	t.TreasuryAmount = new(big.Int).Sub(total, new(big.Int).Add(new(big.Int).Add(t.ComputeAmount, t.GatewayAmount), t.ValidatorAmount))
+	return t
+}
+
 // Total is the deposit the tree pays out.
 func (t PaymentTree) Total() *big.Int {
 	sum := new(big.Int)
@@ -182,6 +199,21 @@ func Recover(digest common.Hash, sig []byte) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	return crypto.PubkeyToAddress(*pub), nil
+}
+
+// SignAll has each key sign structHash in this domain and returns the
+// signatures ordered by ascending signer, as the contract checks them.
+func (d Domain) SignAll(structHash common.Hash, keys ...*ecdsa.PrivateKey) ([][]byte, error) {
+	digest := d.Digest(structHash)
+	sigs := make([]SignerSig, len(keys))
+	for i, k := range keys {
+		sig, err := Sign(k, digest)
+		if err != nil {
+			return nil, err
+		}
+		sigs[i] = SignerSig{Signer: crypto.PubkeyToAddress(k.PublicKey), Signature: sig}
+	}
+	return OrderSignatures(sigs), nil
 }
 
 // SignerSig is a signature with the address that made it.

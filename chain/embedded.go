@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -62,30 +63,28 @@ func NewEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	genesis := DevGenesis(cfg.Alloc)
-	var httpHost string
-	var httpPort int
-	if cfg.HTTPAddr != "" {
-		host, port, err := splitHostPort(cfg.HTTPAddr)
-		if err != nil {
-			return nil, fmt.Errorf("embedded chain: http address: %w", err)
+	var (
+		sim      *simulated.Backend
+		httpHost string
+		httpPort int
+		err      error
+	)
+	// Port 0 is resolved to a free port before the node binds it, so another
+	// process may take it in between: then try another.
+	for attempt := 0; ; attempt++ {
+		if cfg.HTTPAddr != "" {
+			if httpHost, httpPort, err = splitHostPort(cfg.HTTPAddr); err != nil {
+				return nil, fmt.Errorf("embedded chain: http address: %w", err)
+			}
 		}
-		httpHost, httpPort = host, port
+		sim, err = newSimulated(genesis, httpHost, httpPort)
+		if err == nil {
+			break
+		}
+		if !strings.HasSuffix(cfg.HTTPAddr, ":0") || attempt == 2 {
+			return nil, fmt.Errorf("embedded chain: %w", err)
+		}
 	}
-	sim := simulated.NewBackend(genesis.Alloc, func(nc *node.Config, ec *ethconfig.Config) {
-		ec.Genesis = genesis
-		ec.Miner.GasCeil = genesis.GasLimit
-		ec.RPCGasCap = 0 // estimation may use a whole block
-		ec.TxPool.GlobalSlots = 16384
-		ec.TxPool.AccountSlots = 16384
-		ec.TxPool.GlobalQueue = 4096
-		ec.TxPool.AccountQueue = 4096
-		if httpHost != "" {
-			nc.HTTPHost = httpHost
-			nc.HTTPPort = httpPort
-			nc.HTTPModules = []string{"eth", "net", "web3", "txpool"}
-			nc.HTTPVirtualHosts = []string{"*"}
-		}
-	})
 	rc, err := simRPC(sim)
 	if err != nil {
 		sim.Close()
@@ -115,6 +114,32 @@ func NewEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("embedded chain: start miner: %w", err)
 	}
 	return e, nil
+}
+
+// newSimulated starts the simulated backend. It panics when its node cannot
+// start (for example the HTTP port is taken); that becomes an error here.
+func newSimulated(genesis *core.Genesis, httpHost string, httpPort int) (sim *simulated.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("start node: %v", r)
+		}
+	}()
+	sim = simulated.NewBackend(genesis.Alloc, func(nc *node.Config, ec *ethconfig.Config) {
+		ec.Genesis = genesis
+		ec.Miner.GasCeil = genesis.GasLimit
+		ec.RPCGasCap = 0 // estimation may use a whole block
+		ec.TxPool.GlobalSlots = 16384
+		ec.TxPool.AccountSlots = 16384
+		ec.TxPool.GlobalQueue = 4096
+		ec.TxPool.AccountQueue = 4096
+		if httpHost != "" {
+			nc.HTTPHost = httpHost
+			nc.HTTPPort = httpPort
+			nc.HTTPModules = []string{"eth", "net", "web3", "txpool"}
+			nc.HTTPVirtualHosts = []string{"*"}
+		}
+	})
+	return sim, nil
 }
 
 // mine seals a block whenever transactions are pending. Notifications that

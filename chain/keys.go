@@ -63,7 +63,7 @@ func WriteKeystore(dir string, key *ecdsa.PrivateKey, password string, light boo
 		return "", fmt.Errorf("encrypt key: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
+		return "", fmt.Errorf("keystore directory: %w", err)
 	}
 	path := filepath.Join(dir, "UTC--ncn--"+strings.ToLower(addr.Hex()[2:])+".json")
 	if err := os.WriteFile(path, blob, 0o600); err != nil {
@@ -81,6 +81,20 @@ func keyID(addr common.Address) [16]byte {
 	id[8] = (id[8] & 0x3f) | 0x80
 	return id
 }
+
+// Dev key indexes of the development roles, shared by `ncn chain serve`,
+// the demo and the test environments. Validator i (from 0) is
+// DevKey(DevKeyValidator+i).
+const (
+	DevKeyOwner     = 0
+	DevKeyTreasury  = 1
+	DevKeyGateway   = 2
+	DevKeyCompute   = 3
+	DevKeyClient    = 4
+	DevKeyClient2   = 5
+	DevKeyTicker    = 6 // sends empty transactions to move a chain's clock
+	DevKeyValidator = 10
+)
 
 // DevKey is the i-th development key: derived from a public seed, so it is
 // the same on every machine and must never hold anything of value.

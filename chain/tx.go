@@ -105,7 +105,16 @@ type Sender struct {
 	mu        sync.Mutex // held from nonce assignment until the pool accepts
 	nonce     uint64
 	haveNonce bool
+
+	feeMu       sync.Mutex
+	feeAt       time.Time // when tip and feeCap were read; reused for feeTTL
+	tip, feeCap *big.Int
 }
+
+// feeTTL is how long a fee reading is reused: two RPCs fewer per
+// transaction under load, and the fee cap's 2x base fee headroom covers
+// the drift.
+const feeTTL = time.Second
 
 // SenderConfig configures a Sender. Zero values mean defaults.
 type SenderConfig struct {
@@ -240,6 +249,11 @@ func (s *Sender) syncNonce(ctx context.Context) error {
 // fees picks an EIP-1559 tip and fee cap: the node's tip suggestion and
 // twice the head's base fee, so a transaction survives base fee growth.
 func (s *Sender) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+	s.feeMu.Lock()
+	defer s.feeMu.Unlock()
+	if s.tip != nil && time.Since(s.feeAt) < feeTTL {
+		return s.tip, s.feeCap, nil
+	}
 	err = s.retry.do(ctx, func() error {
 		t, err := s.backend.SuggestGasTipCap(ctx)
 		if err != nil {
@@ -257,6 +271,9 @@ func (s *Sender) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 		feeCap = new(big.Int).Add(t, new(big.Int).Mul(base, big.NewInt(2)))
 		return nil
 	})
+	if err == nil {
+		s.tip, s.feeCap, s.feeAt = tip, feeCap, time.Now()
+	}
 	return tip, feeCap, err
 }
 

@@ -23,16 +23,16 @@ import (
 	"github.com/ncn-network/ncn/chain"
 )
 
-// Dev key indexes of the roles in a test environment.
+// Dev key indexes of the roles in a test environment: chain's.
 const (
-	keyOwner     = 0
-	keyTreasury  = 1
-	keyGateway   = 2
-	keyCompute   = 3
-	keyClient    = 4
-	keyClient2   = 5
-	keyTicker    = 6
-	keyValidator = 10 // first of NumValidators
+	keyOwner     = chain.DevKeyOwner
+	keyTreasury  = chain.DevKeyTreasury
+	keyGateway   = chain.DevKeyGateway
+	keyCompute   = chain.DevKeyCompute
+	keyClient    = chain.DevKeyClient
+	keyClient2   = chain.DevKeyClient2
+	keyTicker    = chain.DevKeyTicker
+	keyValidator = chain.DevKeyValidator // first of NumValidators
 )
 
 // NumValidators registered in every environment. The first five are the
@@ -228,14 +228,7 @@ func RandomID() common.Hash {
 // gateway to the default compute node, split 80/10/5/5, expiring ttl
 // seconds after the head block.
 func (e *Env) NewPayment(t testing.TB, total int64, ttl uint64) chain.Payment {
-	tot := big.NewInt(total)
-	pct := func(n int64) *big.Int { return new(big.Int).Div(new(big.Int).Mul(tot, big.NewInt(n)), big.NewInt(100)) }
-	tree := chain.PaymentTree{
-		ComputeNode: e.Compute.Addr, ComputeAmount: pct(80),
-		Gateway: e.Gateway.Addr, GatewayAmount: pct(10),
-		ValidatorAmount: pct(5),
-	}
-	tree.TreasuryAmount = new(big.Int).Sub(tot, new(big.Int).Add(new(big.Int).Add(tree.ComputeAmount, tree.GatewayAmount), tree.ValidatorAmount))
+	tree := chain.DefaultSplit(big.NewInt(total), e.Compute.Addr, e.Gateway.Addr)
 	return chain.Payment{
 		RequestID: RandomID(), SubnetID: common.HexToHash("0x5b"), ModelID: common.HexToHash("0x6d"),
 		ConfigHash: common.HexToHash("0xc0"), ExpiresAt: e.HeadTime(t) + ttl, Tree: tree,
@@ -252,15 +245,15 @@ func (e *Env) SignPayment(t testing.TB, p *chain.Payment, client common.Address,
 // Sign has signers sign a struct hash in the payment domain, ordered.
 func (e *Env) Sign(t testing.TB, structHash common.Hash, signers ...*Account) [][]byte {
 	t.Helper()
-	sigs := make([]chain.SignerSig, len(signers))
+	keys := make([]*ecdsa.PrivateKey, len(signers))
 	for i, s := range signers {
-		sig, err := chain.Sign(s.Key, e.Domain.Digest(structHash))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sigs[i] = chain.SignerSig{Signer: s.Addr, Signature: sig}
+		keys[i] = s.Key
 	}
-	return chain.OrderSignatures(sigs)
+	sigs, err := e.Domain.SignAll(structHash, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sigs
 }
 
 // Settle builds a settlement of p: the compute node's signature and

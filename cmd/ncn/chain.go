@@ -19,12 +19,12 @@ Runs a development chain in this process and serves it over JSON-RPC: the
 embedded go-ethereum chain (chain id 1337, a block as soon as a transaction
 is pending), the NCN contracts deployed, and dev accounts funded and staked:
 
-  owner        dev key 0   deployed and owns the contracts
-  treasury     dev key 1   receives the treasury share
+  owner        dev key 0     deployed and owns the contracts
+  treasury     dev key 1     receives the treasury share
   gateway      dev key 2
   compute      dev key 3
-  client       dev key 4   1,000,000 NCN
-  validator-N  dev key 9+N 10,000 NCN, 1,000 of it staked
+  client       dev key 4     1,000,000 NCN
+  validator-N  dev key 9+N   10,000 NCN, 1,000 of it staked
 
 Every account's key is written as a geth keystore file with an empty
 password into DATADIR/keystore, and DATADIR/devchain.json describes the

@@ -2,6 +2,7 @@ package devchain
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
@@ -302,7 +303,7 @@ func (c *Chain) pay(ctx context.Context, i int, ttl uint64, signers []*Account) 
 		ModelID:    crypto.Keccak256Hash([]byte("ncn demo model")),
 		ConfigHash: crypto.Keccak256Hash([]byte("ncn demo config")),
 		ExpiresAt:  head.Time + ttl,
-		Tree:       splitTree(chain.Tokens(DemoAmountTokens), c.Compute.Addr, c.Gateway.Addr),
+		Tree:       chain.DefaultSplit(chain.Tokens(DemoAmountTokens), c.Compute.Addr, c.Gateway.Addr),
 	}
 	if p.Signatures, err = c.sign(p.Message(c.Client.Addr).StructHash(), signers); err != nil {
 		return chain.Payment{}, fmt.Errorf("sign preprocessing: %w", err)
@@ -367,30 +368,11 @@ func (c *Chain) expireAndRefund(ctx context.Context, i int, signers []*Account, 
 // sign has signers sign structHash in the payment domain, in the order the
 // contract checks.
 func (c *Chain) sign(structHash common.Hash, signers []*Account) ([][]byte, error) {
-	sigs := make([]chain.SignerSig, len(signers))
+	keys := make([]*ecdsa.PrivateKey, len(signers))
 	for i, s := range signers {
-		sig, err := chain.Sign(s.Key, c.Domain.Digest(structHash))
-		if err != nil {
-			return nil, err
-		}
-		sigs[i] = chain.SignerSig{Signer: s.Addr, Signature: sig}
+		keys[i] = s.Key
 	}
-	return chain.OrderSignatures(sigs), nil
-}
-
-// splitTree splits total 80/10/5/5 between compute, gateway, validators and
-// treasury; the treasury takes the rounding remainder.
-func splitTree(total *big.Int, compute, gateway common.Address) chain.PaymentTree {
-	pct := func(n int64) *big.Int {
-		return new(big.Int).Div(new(big.Int).Mul(total, big.NewInt(n)), big.NewInt(100))
-	}
-	t := chain.PaymentTree{
-		ComputeNode: compute, ComputeAmount: pct(80),
-		Gateway: gateway, GatewayAmount: pct(10),
-		ValidatorAmount: pct(5),
-	}
-	t.TreasuryAmount = new(big.Int).Sub(total, new(big.Int).Add(new(big.Int).Add(t.ComputeAmount, t.GatewayAmount), t.ValidatorAmount))
-	return t
+	return c.Domain.SignAll(structHash, keys...)
 }
 
 // FormatTokens formats an amount in the token's smallest unit as whole

@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
-	"net"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -23,16 +21,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/ncn-network/ncn/chain"
-)
-
-// Dev key indexes of the roles. Validator i (0-based) is DevKey(KeyValidator+i).
-const (
-	KeyOwner     = 0
-	KeyTreasury  = 1
-	KeyGateway   = 2
-	KeyCompute   = 3
-	KeyClient    = 4
-	KeyValidator = 10
 )
 
 // Funding of the roles, in whole tokens (ether for gas is EtherPerAccount).
@@ -127,11 +115,8 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	progress := func(format string, args ...any) { fmt.Fprintf(cfg.Progress, format+"\n", args...) }
 
 	alloc := types.GenesisAlloc{}
-	for i := 0; i < KeyValidator+cfg.Validators; i++ {
+	for i := 0; i < chain.DevKeyValidator+cfg.Validators; i++ {
 		alloc[crypto.PubkeyToAddress(chain.DevKey(i).PublicKey)] = types.Account{Balance: chain.Tokens(EtherPerAccount)}
-	}
-	if err := checkListen(cfg.HTTPAddr); err != nil {
-		return nil, err
 	}
 	progress("starting embedded chain...")
 	e, err := chain.NewEmbedded(chain.EmbeddedConfig{Alloc: alloc, HTTPAddr: cfg.HTTPAddr, Logger: cfg.Logger})
@@ -156,23 +141,23 @@ func (c *Chain) setup(ctx context.Context, cfg Config, progress func(string, ...
 		return &Account{Role: role, Key: k, Addr: s.From(), Sender: s}, nil
 	}
 	var err error
-	if c.Owner, err = newAccount("owner", KeyOwner); err != nil {
+	if c.Owner, err = newAccount("owner", chain.DevKeyOwner); err != nil {
 		return err
 	}
-	if c.Treasury, err = newAccount("treasury", KeyTreasury); err != nil {
+	if c.Treasury, err = newAccount("treasury", chain.DevKeyTreasury); err != nil {
 		return err
 	}
-	if c.Gateway, err = newAccount("gateway", KeyGateway); err != nil {
+	if c.Gateway, err = newAccount("gateway", chain.DevKeyGateway); err != nil {
 		return err
 	}
-	if c.Compute, err = newAccount("compute", KeyCompute); err != nil {
+	if c.Compute, err = newAccount("compute", chain.DevKeyCompute); err != nil {
 		return err
 	}
-	if c.Client, err = newAccount("client", KeyClient); err != nil {
+	if c.Client, err = newAccount("client", chain.DevKeyClient); err != nil {
 		return err
 	}
 	for i := 0; i < cfg.Validators; i++ {
-		v, err := newAccount(fmt.Sprintf("validator-%d", i+1), KeyValidator+i)
+		v, err := newAccount(fmt.Sprintf("validator-%d", i+1), chain.DevKeyValidator+i)
 		if err != nil {
 			return err
 		}
@@ -206,29 +191,28 @@ func (c *Chain) setup(ctx context.Context, cfg Config, progress func(string, ...
 	return c.stake(ctx)
 }
 
-// fund sends the client and the validators their tokens from the owner.
-// The transfers run concurrently, so they are mined together.
+// fund sends the client and the validators their tokens from the owner,
+// submitting every transfer before waiting, so they are mined together.
 func (c *Chain) fund(ctx context.Context) error {
-	grants := map[*Account]*big.Int{c.Client: chain.Tokens(ClientTokens)}
-	for _, v := range c.Validators {
-		grants[v] = chain.Tokens(ValidatorTokens)
+	accounts := append([]*Account{c.Client}, c.Validators...)
+	pending := make([]*chain.Pending, len(accounts))
+	for i, a := range accounts {
+		amount := chain.Tokens(ValidatorTokens)
+		if a == c.Client {
+			amount = chain.Tokens(ClientTokens)
+		}
+		p, err := c.Owner.Sender.Submit(ctx, c.Contracts.TransferCall(a.Addr, amount))
+		if err != nil {
+			return fmt.Errorf("fund %s: %w", a.Role, err)
+		}
+		pending[i] = p
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for to, amount := range grants {
-		wg.Go(func() {
-			if _, err := c.Contracts.Transfer(ctx, c.Owner.Sender, to.Addr, amount); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("fund %s: %w", to.Role, err))
-				mu.Unlock()
-			}
-		})
+	for i, p := range pending {
+		if _, err := p.Wait(ctx); err != nil {
+			return fmt.Errorf("fund %s: %w", accounts[i].Role, err)
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return nil
 }
 
 // stake registers every validator, each from its own key in parallel.
@@ -244,24 +228,6 @@ func (c *Chain) stake(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// checkListen fails when addr (host:port, port not 0) cannot be listened
-// on. chain.NewEmbedded panics instead of returning an error when its HTTP
-// server cannot bind, so the common case, a port already in use, is caught
-// here first.
-func checkListen(addr string) error {
-	if addr == "" {
-		return nil
-	}
-	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
-		return nil // a bad address is NewEmbedded's to report; port 0 is always free
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("rpc address: %w", err)
-	}
-	return l.Close()
 }
 
 // Accounts are all accounts: owner, treasury, gateway, compute, client,

@@ -68,8 +68,8 @@ func TestStartExport(t *testing.T) {
 	}
 
 	keyAddr := func(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.PublicKey) }
-	roles := map[string]int{"owner": KeyOwner, "treasury": KeyTreasury, "gateway": KeyGateway, "compute": KeyCompute,
-		"client": KeyClient, "validator-1": KeyValidator, "validator-2": KeyValidator + 1, "validator-3": KeyValidator + 2}
+	roles := map[string]int{"owner": chain.DevKeyOwner, "treasury": chain.DevKeyTreasury, "gateway": chain.DevKeyGateway, "compute": chain.DevKeyCompute,
+		"client": chain.DevKeyClient, "validator-1": chain.DevKeyValidator, "validator-2": chain.DevKeyValidator + 1, "validator-3": chain.DevKeyValidator + 2}
 	for _, a := range c.Accounts() {
 		i, ok := roles[a.Role]
 		if !ok {
