@@ -1,0 +1,46 @@
+// Package abi is the contract between the host and its WebAssembly plugins:
+// the four plugin kinds and their exports, the versioned input and output
+// documents of each, the error codes that cross the boundary, and the test
+// vectors every implementation must pass (testdata/).
+//
+// JSON is the canonical, documented form: any Extism PDK (Go, Rust,
+// AssemblyScript, ...) can read and write it. The hot kinds, select and
+// price, also have a compact binary form (binary.go) with hand-written,
+// non-reflective codecs, because decoding a hundred candidates from JSON
+// costs a Go plugin far more than ranking them. A document's first byte
+// tells the forms apart: '{' is JSON, anything else must be a binary
+// magic. A plugin answers in the form it was asked in.
+//
+// The package imports only the standard library, so plugins import it too.
+package abi
+
+// Version is the ABI version of the documents in this package. A plugin
+// built for another version is refused at load time.
+const Version = 1
+
+// Kind is a kind of plugin. A plugin exports one function per kind it
+// implements, named after the kind.
+type Kind string
+
+// The plugin kinds.
+const (
+	KindSelect      Kind = "select"      // rank candidates (compute nodes or validators)
+	KindPrice       Kind = "price"       // price a request as a payment tree
+	KindPreprocess  Kind = "preprocess"  // validate and transform a request's input
+	KindPostprocess Kind = "postprocess" // transform a result
+)
+
+// AllKinds returns every kind, in a fixed order.
+func AllKinds() []Kind { return []Kind{KindSelect, KindPrice, KindPreprocess, KindPostprocess} }
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindSelect, KindPrice, KindPreprocess, KindPostprocess:
+		return true
+	}
+	return false
+}
+
+// Export is the name of the function a plugin exports for k.
+func (k Kind) Export() string { return string(k) }
