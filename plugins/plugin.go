@@ -1,0 +1,315 @@
+package plugins
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/ncn-network/ncn/abi"
+)
+
+// Plugin is a loaded plugin: a compiled module and a pool of instances.
+// It is safe for concurrent use; each call takes an instance of its own.
+type Plugin struct {
+	m               Manifest
+	limits          Limits
+	cfg             Config
+	compiled        *extism.CompiledPlugin
+	compiledExports map[string]bool
+
+	pool     chan *instance
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup // calls and abandoned instances still running
+}
+
+// instance is one instantiation of the module, used by one call at a time.
+type instance struct {
+	p      *extism.Plugin
+	stderr *bytes.Buffer // the plugin's WASI stderr: how a Go plugin says "out of memory"
+}
+
+// callState is what the meter's host functions report during one call.
+type callState struct {
+	exhausted bool
+	used      uint64
+	reported  bool
+}
+
+type callStateKey struct{}
+
+// Result is a successful call's output and what it cost.
+type Result struct {
+	Output []byte
+	// Instructions is the metered instruction count of the call (the
+	// unit of the budget); deterministic for a given plugin and input.
+	Instructions uint64
+	Elapsed      time.Duration
+}
+
+func newPlugin(ctx context.Context, r *Runtime, m Manifest, wasm []byte, limits Limits) (*Plugin, error) {
+	rc := wazero.NewRuntimeConfig().WithCompilationCache(r.cache)
+	manifest := extism.Manifest{
+		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
+		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxVarBytes: 1},
+	}
+	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, meterFunctions())
+	if err != nil {
+		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "compile: %v", err)}
+	}
+	p := &Plugin{
+		m: m, limits: limits, cfg: r.cfg, compiled: compiled,
+		compiledExports: map[string]bool{},
+		pool:            make(chan *instance, r.cfg.PoolSize),
+	}
+	inst, err := p.newInstance(ctx)
+	if err != nil {
+		compiled.Close(ctx)
+		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "instantiate: %v", err)}
+	}
+	for _, k := range abi.AllKinds() {
+		if inst.p.FunctionExists(k.Export()) {
+			p.compiledExports[k.Export()] = true
+		}
+	}
+	p.put(inst)
+	return p, nil
+}
+
+// meterFunctions are the imports internal/meter adds to every module.
+func meterFunctions() []extism.HostFunction {
+	exhausted := extism.NewHostFunctionWithStack("exhausted", func(ctx context.Context, _ *extism.CurrentPlugin, _ []uint64) {
+		if st, ok := ctx.Value(callStateKey{}).(*callState); ok {
+			st.exhausted = true
+		}
+		panic("instruction budget exhausted")
+	}, nil, nil)
+	exhausted.SetNamespace("ncn_meter")
+	report := extism.NewHostFunctionWithStack("report", func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+		if st, ok := ctx.Value(callStateKey{}).(*callState); ok {
+			st.used, st.reported = stack[0], true
+		}
+	}, []extism.ValueType{extism.ValueTypeI64}, nil)
+	report.SetNamespace("ncn_meter")
+	return []extism.HostFunction{exhausted, report}
+}
+
+func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
+	stderr := new(bytes.Buffer)
+	// GOMEMLIMIT keeps a Go plugin's heap inside its pages; the same value
+	// on every node, so it changes nothing about determinism.
+	memLimit := strconv.FormatUint(uint64(p.limits.MemoryPages)*65536*3/4, 10)
+	mc := wazero.NewModuleConfig().WithStderr(stderr).WithEnv("GOMEMLIMIT", memLimit)
+	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	if err != nil {
+		return nil, err
+	}
+	return &instance{p: ep, stderr: stderr}, nil
+}
+
+func (p *Plugin) get(ctx context.Context) (*instance, error) {
+	select {
+	case inst := <-p.pool:
+		return inst, nil
+	default:
+		return p.newInstance(ctx)
+	}
+}
+
+// put returns a healthy instance to the pool, or closes it.
+func (p *Plugin) put(inst *instance) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if !closed {
+		select {
+		case p.pool <- inst:
+			return
+		default:
+		}
+	}
+	inst.p.Close(context.Background())
+}
+
+// Manifest is the plugin's manifest.
+func (p *Plugin) Manifest() Manifest { return p.m }
+
+// Limits are the limits the plugin runs under.
+func (p *Plugin) Limits() Limits { return p.limits }
+
+// Call runs kind's export on input. A failure is a *CallError whose abi
+// code says why; the host is never affected by what a plugin does.
+func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result, error) {
+	fail := func(code abi.Code, details string, format string, args ...any) error {
+		return &CallError{Plugin: p.m.ID(), Kind: kind, Err: abi.Errorf(code, format, args...), Details: details}
+	}
+	if !p.m.HasKind(kind) || !p.compiledExports[kind.Export()] {
+		return nil, fail(abi.CodeMissingExport, "", "the plugin does not implement %q", kind)
+	}
+	if len(input) > p.cfg.MaxInputBytes {
+		return nil, fail(abi.CodeInputTooLarge, "", "input is %d bytes, the limit is %d", len(input), p.cfg.MaxInputBytes)
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, fmt.Errorf("call %s: %w", p.m.ID(), ErrClosed)
+	}
+	p.inflight.Add(1)
+	p.mu.Unlock()
+
+	inst, err := p.get(ctx)
+	if err != nil {
+		p.inflight.Done()
+		return nil, fail(abi.CodeTrap, err.Error(), "instantiate")
+	}
+	st := &callState{}
+	// The call ignores cancellation (the budget bounds it); the backstop
+	// below only stops waiting.
+	cctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, st)
+	start := time.Now()
+	done := make(chan outcome, 1)
+	go func() {
+		rc, out, err := inst.p.CallWithContext(cctx, kind.Export(), input)
+		done <- outcome{rc, out, err}
+	}()
+	timer := time.NewTimer(p.cfg.Timeout)
+	defer timer.Stop()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-timer.C:
+		go p.abandon(inst, done)
+		return nil, fail(abi.CodeTimeout, "", "no answer within %s (the instance is discarded)", p.cfg.Timeout)
+	case <-ctx.Done():
+		go p.abandon(inst, done)
+		return nil, fail(abi.CodeTimeout, ctx.Err().Error(), "the caller stopped waiting")
+	}
+	defer p.inflight.Done()
+	elapsed := time.Since(start)
+
+	if o.err != nil && o.rc == 0 {
+		o.rc = 1
+	}
+	if st.exhausted || (o.err != nil && !isPluginError(o.err)) {
+		// The module trapped, exited or ran out of budget: discard the
+		// instance, whatever state it was left in.
+		inst.p.Close(context.Background())
+		switch {
+		case st.exhausted:
+			return nil, fail(abi.CodeBudgetExhausted, "", "ran past its budget of %d instructions", p.limits.Budget)
+		case strings.Contains(inst.stderr.String(), "out of memory") || strings.Contains(o.err.Error(), "memory"):
+			return nil, fail(abi.CodeMemoryLimit, firstLine(o.err), "needed more than %d pages of memory", p.limits.MemoryPages)
+		default:
+			return nil, fail(abi.CodeTrap, trapDetails(o.err, inst.stderr), "trapped")
+		}
+	}
+	p.put(inst)
+	if o.rc != 0 {
+		e := abi.UnmarshalError(o.out)
+		if o.err != nil && len(o.out) == 0 {
+			// An Extism PDK's own error call rather than an abi error document.
+			e = abi.Errorf(abi.CodeInternal, "%s", firstLine(o.err))
+		}
+		return nil, &CallError{Plugin: p.m.ID(), Kind: kind, Err: e}
+	}
+	if len(o.out) > p.limits.MaxOutputBytes {
+		return nil, fail(abi.CodeOutputTooLarge, "", "output is %d bytes, the limit is %d", len(o.out), p.limits.MaxOutputBytes)
+	}
+	return &Result{Output: o.out, Instructions: st.used, Elapsed: elapsed}, nil
+}
+
+// outcome is what an instance's call returned.
+type outcome struct {
+	rc  uint32
+	out []byte
+	err error
+}
+
+// abandon waits out a call nobody waits for any more (its budget ends it)
+// and discards its instance.
+func (p *Plugin) abandon(inst *instance, done <-chan outcome) {
+	defer p.inflight.Done()
+	<-done
+	inst.p.Close(context.Background())
+}
+
+// isPluginError: the call returned normally with an error set through an
+// Extism PDK, rather than trapping or exiting (wazero's errors carry a wasm
+// stack trace; an exit is a sys.ExitError).
+func isPluginError(err error) bool {
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return false
+	}
+	msg := err.Error()
+	return !strings.Contains(msg, "wasm stack trace") && !strings.Contains(msg, "wasm error") && !strings.Contains(msg, "exit_code")
+}
+
+func trapDetails(err error, stderr *bytes.Buffer) string {
+	d := firstLine(err)
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		if len(s) > 300 {
+			s = s[:300]
+		}
+		d += "; stderr: " + s
+	}
+	return d
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// SelfTest runs the manifest's self-test vectors.
+func (p *Plugin) SelfTest(ctx context.Context) error {
+	for _, st := range p.m.SelfTests {
+		res, err := p.Call(ctx, st.Kind, st.Input)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %q: %v", ErrSelfTest, p.m.ID(), st.Name, err)
+		}
+		if !sameJSON(res.Output, st.Output) {
+			return fmt.Errorf("%w: %s: %q: got %s, want %s", ErrSelfTest, p.m.ID(), st.Name, res.Output, st.Output)
+		}
+	}
+	return nil
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// Close closes the plugin once calls in flight have finished.
+func (p *Plugin) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.inflight.Wait()
+	for {
+		select {
+		case inst := <-p.pool:
+			inst.p.Close(context.Background())
+		default:
+			return p.compiled.Close(context.Background())
+		}
+	}
+}
