@@ -2,6 +2,7 @@ package abi
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 )
@@ -40,19 +41,37 @@ func FormOf(b []byte) Form {
 
 // --- select ---
 
-// EncodeSelectInput encodes in, in form f.
+// EncodeSelectInput encodes in, in form f. The binary form needs at most
+// 255 distinct capability strings; past that the JSON form is used (the
+// decoder tells forms apart by themselves).
 //
 // Binary layout (big-endian): magic "NSI\x01"; seed [32]; purpose u8
-// (0 compute, 1 validator); count u16; strategy str8; n u16; then per
-// candidate: id str8, stake u64, reputation u8, successBps u16, latencyMs
-// u32, load u8, price str8, capabilities u8 count of str8. str8 is a u8
-// length and the bytes.
+// (0 compute, 1 validator); count u16; strategy str8; capability table:
+// u8 count of str8; n u16; then per candidate: id (u8 tag: 1 and 20 bytes
+// for a lowercase 0x-hex address, 0 and a str8 otherwise), stake u64,
+// reputation u8, successBps u16, latencyMs u32, load u8, price str8, and
+// capabilities as a u8 count of u8 indices into the table. str8 is a u8
+// length and the bytes. Compact on purpose: an Extism plugin reads its
+// input eight bytes per host call.
 func EncodeSelectInput(in *SelectInput, f Form) []byte {
 	if f == FormJSON {
 		b, _ := json.Marshal(in)
 		return b
 	}
-	w := writer(make([]byte, 0, 64+len(in.Candidates)*64))
+	capIndex := map[string]int{}
+	var caps []string
+	for _, c := range in.Candidates {
+		for _, cp := range c.Capabilities {
+			if _, ok := capIndex[cp]; !ok {
+				capIndex[cp] = len(caps)
+				caps = append(caps, cp)
+			}
+		}
+	}
+	if len(caps) > 255 {
+		return EncodeSelectInput(in, FormJSON)
+	}
+	w := writer(make([]byte, 0, 64+len(in.Candidates)*48))
 	w = append(w, magicSelectIn...)
 	w = append(w, in.Seed[:]...)
 	purpose := byte(0)
@@ -60,19 +79,44 @@ func EncodeSelectInput(in *SelectInput, f Form) []byte {
 		purpose = 1
 	}
 	w = append(w, purpose)
-	w = w.u16(uint16(in.Count)).str8(in.Strategy).u16(uint16(len(in.Candidates)))
+	w = w.u16(uint16(in.Count)).str8(in.Strategy)
+	w = append(w, byte(len(caps)))
+	for _, cp := range caps {
+		w = w.str8(cp)
+	}
+	w = w.u16(uint16(len(in.Candidates)))
 	for _, c := range in.Candidates {
-		w = w.str8(c.ID).u64(c.Stake)
+		if addr, ok := hexAddress(c.ID); ok {
+			w = append(append(w, 1), addr...)
+		} else {
+			w = append(w, 0).str8(c.ID)
+		}
+		w = w.u64(c.Stake)
 		w = append(w, byte(c.Reputation))
 		w = w.u16(uint16(c.SuccessBps)).u32(c.LatencyMs)
 		w = append(w, byte(c.Load))
 		w = w.str8(c.Price)
 		w = append(w, byte(len(c.Capabilities)))
 		for _, cp := range c.Capabilities {
-			w = w.str8(cp)
+			w = append(w, byte(capIndex[cp]))
 		}
 	}
 	return w
+}
+
+// hexAddress decodes a lowercase 0x-prefixed 20-byte hex id, the form
+// node addresses take; only that exact spelling, so decoding gives the id back.
+func hexAddress(id string) ([]byte, bool) {
+	if len(id) != 42 || id[0] != '0' || id[1] != 'x' {
+		return nil, false
+	}
+	for i := 2; i < 42; i++ {
+		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return nil, false
+		}
+	}
+	b, err := hex.DecodeString(id[2:])
+	return b, err == nil
 }
 
 // DecodeSelectInput decodes either form and validates the result.
@@ -100,21 +144,54 @@ func DecodeSelectInput(b []byte) (*SelectInput, Form, error) {
 		}
 		in.Count = int(r.u16())
 		in.Strategy = r.str8()
+		caps := make([]string, r.u8())
+		for i := range caps {
+			caps[i] = r.str8()
+		}
 		n := int(r.u16())
 		if n > MaxCandidates {
 			return nil, f, Errorf(CodeInvalidInput, "%d candidates, at most %d", n, MaxCandidates)
 		}
 		in.Candidates = make([]Candidate, 0, n)
+		// Few allocations: ids spelled from addresses share one buffer, and
+		// capability lists share one backing array.
+		var hexIDs []byte
+		var hexAt []int
+		capBacking := make([]string, 0, 2*n)
 		for i := 0; i < n && r.err == nil; i++ {
-			c := Candidate{ID: r.str8(), Stake: r.u64(), Reputation: uint32(r.u8()), SuccessBps: uint32(r.u16()),
-				LatencyMs: r.u32(), Load: uint32(r.u8()), Price: r.str8()}
-			if k := int(r.u8()); k > 0 {
-				c.Capabilities = make([]string, k)
-				for j := range c.Capabilities {
-					c.Capabilities[j] = r.str8()
+			var c Candidate
+			switch r.u8() {
+			case 0:
+				c.ID = r.str8()
+			case 1:
+				if addr := r.bytes(20); addr != nil {
+					hexAt = append(hexAt, i)
+					hexIDs = hex.AppendEncode(append(hexIDs, '0', 'x'), addr)
 				}
+			default:
+				r.fail("bad id tag")
+			}
+			c.Stake, c.Reputation, c.SuccessBps, c.LatencyMs, c.Load = r.u64(), uint32(r.u8()), uint32(r.u16()), r.u32(), uint32(r.u8())
+			c.Price = r.str8()
+			if k := int(r.u8()); k > 0 {
+				start := len(capBacking)
+				for j := 0; j < k; j++ {
+					idx := int(r.u8())
+					if idx >= len(caps) {
+						r.fail("capability index out of range")
+						break
+					}
+					capBacking = append(capBacking, caps[idx])
+				}
+				c.Capabilities = capBacking[start:len(capBacking):len(capBacking)]
 			}
 			in.Candidates = append(in.Candidates, c)
+		}
+		if len(hexAt) > 0 {
+			ids := string(hexIDs)
+			for k, i := range hexAt {
+				in.Candidates[i].ID = ids[42*k : 42*k+42]
+			}
 		}
 		if err := r.done("select input"); err != nil {
 			return nil, f, err
@@ -301,6 +378,7 @@ func (w writer) str16(s string) writer {
 // every later read returns zero values.
 type reader struct {
 	b   []byte
+	s   string // b as one string, made on first use: str8 returns substrings of it without allocating
 	off int
 	err *Error
 }
@@ -316,6 +394,13 @@ func (r *reader) bytes(n int) []byte {
 	v := r.b[r.off : r.off+n]
 	r.off += n
 	return v
+}
+
+// fail records a malformed document (the first failure sticks).
+func (r *reader) fail(why string) {
+	if r.err == nil {
+		r.err = Errorf(CodeInvalidInput, "%s at byte %d", why, r.off)
+	}
 }
 
 func (r *reader) magic(m string) bool { return string(r.bytes(len(m))) == m }
@@ -348,8 +433,19 @@ func (r *reader) u64() uint64 {
 	return 0
 }
 
-func (r *reader) str8() string  { return string(r.bytes(int(r.u8()))) }
-func (r *reader) str16() string { return string(r.bytes(int(r.u16()))) }
+func (r *reader) str8() string  { return r.str(int(r.u8())) }
+func (r *reader) str16() string { return r.str(int(r.u16())) }
+
+func (r *reader) str(n int) string {
+	start := r.off
+	if r.bytes(n) == nil {
+		return ""
+	}
+	if r.s == "" {
+		r.s = string(r.b)
+	}
+	return r.s[start : start+n]
+}
 
 // done reports a read past the end or bytes left over.
 func (r *reader) done(what string) *Error {

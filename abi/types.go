@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -174,13 +175,10 @@ func (in *SelectInput) Validate() error {
 	if len(in.Candidates) > MaxCandidates {
 		return Errorf(CodeInvalidInput, "%d candidates, at most %d", len(in.Candidates), MaxCandidates)
 	}
-	seen := make(map[string]bool, len(in.Candidates))
 	for i, c := range in.Candidates {
 		switch {
 		case c.ID == "" || len(c.ID) > MaxIDLen:
 			return Errorf(CodeInvalidInput, "candidate %d: id must be 1..%d bytes", i, MaxIDLen)
-		case seen[c.ID]:
-			return Errorf(CodeInvalidInput, "candidate %d: duplicate id %q", i, c.ID)
 		case c.Reputation > 100 || c.Load > 100 || c.SuccessBps > 10000:
 			return Errorf(CodeInvalidInput, "candidate %q: reputation/load/successBps out of range", c.ID)
 		case len(c.Capabilities) > MaxCapabilities:
@@ -193,7 +191,17 @@ func (in *SelectInput) Validate() error {
 				return Errorf(CodeInvalidInput, "candidate %q: bad capability", c.ID)
 			}
 		}
-		seen[c.ID] = true
+	}
+	// Duplicates by sorting a copy of the ids: no map, cheap in WebAssembly.
+	ids := make([]string, len(in.Candidates))
+	for i, c := range in.Candidates {
+		ids[i] = c.ID
+	}
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return Errorf(CodeInvalidInput, "duplicate candidate id %q", ids[i])
+		}
 	}
 	return nil
 }

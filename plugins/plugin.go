@@ -107,10 +107,12 @@ func meterFunctions() []extism.HostFunction {
 
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	stderr := new(bytes.Buffer)
-	// GOMEMLIMIT keeps a Go plugin's heap inside its pages; the same value
-	// on every node, so it changes nothing about determinism.
+	// A Go plugin collects garbage only as its heap nears its pages
+	// (GOGC=off with GOMEMLIMIT): calls are short and most never need a
+	// collection. The same values on every node, so nothing about
+	// determinism changes.
 	memLimit := strconv.FormatUint(uint64(p.limits.MemoryPages)*65536*3/4, 10)
-	mc := wazero.NewModuleConfig().WithStderr(stderr).WithEnv("GOMEMLIMIT", memLimit)
+	mc := wazero.NewModuleConfig().WithStderr(stderr).WithEnv("GOMEMLIMIT", memLimit).WithEnv("GOGC", "off")
 	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ package selection
 
 import (
 	"math/bits"
-	"sort"
+	"slices"
 
 	"github.com/ncn-network/ncn/abi"
 )
@@ -35,7 +35,7 @@ func Rank(in *abi.SelectInput) ([]int, error) {
 	byID := func(a, b int) bool { return c[a].ID < c[b].ID }
 	switch in.Strategy {
 	case Random:
-		sort.Slice(idx, func(i, j int) bool { return byID(idx[i], idx[j]) }) // a canonical start
+		sortBy(idx, byID) // a canonical start
 		shuffle(idx, in.Seed.Uint64())
 	case Reputation:
 		sortBy(idx, func(a, b int) bool {
@@ -96,8 +96,18 @@ func weightedScore(x abi.Candidate, maxStake uint64) uint64 {
 	return stakePart + uint64(x.Reputation)*4_000
 }
 
+// sortBy sorts indices with a generic sort: no reflection, which matters
+// in WebAssembly.
 func sortBy(idx []int, less func(a, b int) bool) {
-	sort.SliceStable(idx, func(i, j int) bool { return less(idx[i], idx[j]) })
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
 }
 
 // shuffle is a Fisher-Yates shuffle driven by splitmix64: simple enough to

@@ -1,0 +1,167 @@
+package plugins_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/plugins"
+	"github.com/ncn-network/ncn/plugins/builtin"
+	"github.com/ncn-network/ncn/sdk-plugins/examples/pricing"
+	"github.com/ncn-network/ncn/sdk-plugins/examples/selection"
+	"github.com/ncn-network/ncn/sdk-plugins/pdk"
+)
+
+func select100(strategy string) *abi.SelectInput {
+	rng := rand.New(rand.NewPCG(7, 7))
+	in := &abi.SelectInput{Version: abi.Version, Strategy: strategy, Purpose: abi.PurposeCompute, Count: 5}
+	for i := 0; i < 100; i++ {
+		in.Candidates = append(in.Candidates, abi.Candidate{
+			ID: fmt.Sprintf("0x%040x", i), Stake: rng.Uint64N(1e9), Reputation: uint32(rng.IntN(101)),
+			SuccessBps: uint32(rng.IntN(10001)), LatencyMs: uint32(rng.IntN(300)), Load: uint32(rng.IntN(101)),
+			Price: fmt.Sprint(rng.Uint64N(1e15)), Capabilities: []string{"gpu", "model:digits"},
+		})
+	}
+	return in
+}
+
+// measure runs call b.N times and reports the median and the ratio to
+// native, the same call compiled natively, timed in the same run.
+func measure(b *testing.B, call func() error, native func()) {
+	b.Helper()
+	for i := 0; i < 20; i++ { // warm the pool and the instance
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	durations := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+		durations[i] = time.Since(start)
+	}
+	b.StopTimer()
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	median := durations[len(durations)/2]
+	n := max(b.N, 100)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		native()
+	}
+	nativePer := time.Since(start) / time.Duration(n)
+	b.ReportMetric(float64(median.Nanoseconds())/1000, "p50-µs")
+	b.ReportMetric(float64(nativePer.Nanoseconds())/1000, "native-µs")
+	b.ReportMetric(float64(median)/float64(nativePer), "x-native")
+}
+
+// BenchmarkSelect100 is select over 100 candidates (weighted strategy),
+// plugin vs its native twin, binary and JSON forms, metering on and off.
+func BenchmarkSelect100(b *testing.B) {
+	wasm, m, _ := builtin.Defaults()
+	in := select100("weighted")
+	for _, metered := range []bool{true, false} {
+		for _, f := range []abi.Form{abi.FormBinary, abi.FormJSON} {
+			name := fmt.Sprintf("metered=%v/form=%s", metered, map[abi.Form]string{abi.FormBinary: "binary", abi.FormJSON: "json"}[f])
+			b.Run(name, func(b *testing.B) {
+				r := newRuntime(b, plugins.Config{Unmetered: !metered})
+				p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Close()
+				input := abi.EncodeSelectInput(in, f)
+				var instr uint64
+				measure(b, func() error {
+					res, err := p.Call(context.Background(), abi.KindSelect, input)
+					if err == nil {
+						instr = res.Instructions
+					}
+					return err
+				}, func() { pdk.RunSelect(input, selection.Rank) })
+				b.ReportMetric(float64(instr), "instructions")
+			})
+		}
+	}
+}
+
+// BenchmarkPrice is the default price formula, plugin vs native twin.
+func BenchmarkPrice(b *testing.B) {
+	wasm, m, _ := builtin.Defaults()
+	r := newRuntime(b, plugins.Config{})
+	p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	input := abi.EncodePriceInput(&abi.PriceInput{Version: abi.Version, Subnet: "demo", Model: "digits", InputTokens: 64, OutputTokens: 1, EstimatedMillis: 15}, abi.FormBinary)
+	measure(b, func() error {
+		_, err := p.Call(context.Background(), abi.KindPrice, input)
+		return err
+	}, func() { pdk.RunPrice(input, pricing.Price) })
+}
+
+// BenchmarkLoad is a fresh process loading the defaults: cold (compiling)
+// and with the compilation cache on disk warm.
+func BenchmarkLoad(b *testing.B) {
+	wasm, m, _ := builtin.Defaults()
+	load := func(b *testing.B, dir string) {
+		r, err := plugins.NewRuntime(plugins.Config{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+		r.Close()
+	}
+	b.Run("cold", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			load(b, filepath.Join(b.TempDir(), fmt.Sprint(i)))
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		dir := b.TempDir()
+		load(b, dir)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			load(b, dir)
+		}
+	})
+}
+
+// BenchmarkSwap is the latency of activating a new set for a subnet
+// (load, self-test, swap) with the module already compiled once.
+func BenchmarkSwap(b *testing.B) {
+	store, err := plugins.OpenStore(filepath.Join(b.TempDir(), "p.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	wasm, m, _ := builtin.Defaults()
+	if err := store.Put(wasm, m); err != nil {
+		b.Fatal(err)
+	}
+	s := plugins.NewSubnets(newRuntime(b, plugins.Config{}), store, plugins.LoadOptions{SkipSignature: true})
+	defer s.Close()
+	set := plugins.ActiveSet{Subnet: "demo", Plugins: map[abi.Kind]string{abi.KindPrice: m.SHA256, abi.KindSelect: m.SHA256}}
+	if _, err := s.Activate(context.Background(), set); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		set.Params = map[string]string{"base": fmt.Sprint(i)}
+		if _, err := s.Activate(context.Background(), set); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,1007 @@
+// reputation-as: the "reputation" select strategy of the NCN plugin ABI
+// (abi/doc.go) as an AssemblyScript Extism plugin, to show that the ABI
+// does not depend on Go. It speaks only the JSON form (its manifest says
+// "binary": false) and is a twin of the Go reference,
+// sdk-plugins/examples/selection with strategy "reputation", run through
+// sdk-plugins/pdk: the same input gives the same ids or the same error
+// code. plugins/as_test.go checks it against abi/testdata/vectors.json and
+// against the Go code on edge cases, generated rankings and fuzzed input.
+//
+// The input is decoded as Go's encoding/json decodes it into
+// abi.SelectInput (keys matched case-insensitively, null leaves a field
+// alone, integers only as integer literals, invalid UTF-8 and unpaired
+// surrogates become U+FFFD, a repeated array key decodes into the elements
+// already there), then checked as abi.SelectInput.Validate checks it. Ids
+// are compared as UTF-8 bytes, as Go compares strings.
+//
+// Memory: the stub runtime (a bump allocator, no GC) reset at the start of
+// every call, so each call starts from the same empty heap and pays only
+// for its own allocations. Strings are not objects but spans of the input,
+// or of an arena when they had escapes or invalid UTF-8 to rewrite.
+//
+// Built from the repository root, reproducibly, into build/reputation.wasm
+// (committed):
+//
+//	npm ci --prefix sdk-plugins/examples/reputation-as && npm --prefix sdk-plugins/examples/reputation-as run --silent build
+
+import { Host } from "@extism/as-pdk";
+import { input_length, input_load_u64, input_load_u8 } from "@extism/as-pdk/lib/env";
+
+// Error codes (abi/errors.go).
+const INVALID_INPUT = "invalid_input";
+const UNSUPPORTED_VERSION = "unsupported_version";
+const UNKNOWN_STRATEGY = "unknown_strategy";
+
+// Limits (abi/types.go), and encoding/json's nesting limit.
+const VERSION: i64 = 1;
+const MAX_CANDIDATES = 1024;
+const MAX_ID_LEN = 128;
+const MAX_CAPABILITIES = 32;
+const MAX_STRING_LEN = 255;
+const MAX_PRICE_LEN = 78;
+const MAX_REPUTATION: u64 = 100;
+const MAX_DEPTH = 10000;
+
+// Bytes the decoder looks for.
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22; // "
+const PLUS = 0x2b; // +
+const COMMA = 0x2c; // ,
+const MINUS = 0x2d; // -
+const DOT = 0x2e; // .
+const SLASH = 0x2f; // /
+const ZERO = 0x30; // 0
+const NINE = 0x39; // 9
+const COLON = 0x3a; // :
+const LBRACKET = 0x5b; // [
+const BACKSLASH = 0x5c; // \
+const RBRACKET = 0x5d; // ]
+const LBRACE = 0x7b; // {
+const RBRACE = 0x7d; // }
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const LOWER_F = 0x66;
+const LOWER_N = 0x6e;
+const LOWER_T = 0x74;
+const LOWER_U = 0x75;
+
+// What a field reader found.
+const FAILED = -1; // the document is malformed or the value has the wrong type
+const NULL = 0; // JSON null: the field keeps its value
+const VALUE = 1; // a value, in Parser.num or Parser.str
+
+// A string is a span of memory packed in a u64: address << 32 | length.
+// The empty string is 0.
+// @ts-ignore: decorator
+@inline function span(ptr: usize, len: i32): u64 {
+  return (<u64>ptr << 32) | <u64><u32>len;
+}
+// @ts-ignore: decorator
+@inline function spanPtr(s: u64): usize {
+  return <usize>(s >>> 32);
+}
+// @ts-ignore: decorator
+@inline function spanLen(s: u64): i32 {
+  return <i32><u32>s;
+}
+
+class Candidate {
+  id: u64 = 0;
+  stake: u64 = 0;
+  reputation: u64 = 0;
+  successBps: u64 = 0;
+  latencyMs: u64 = 0;
+  load: u64 = 0;
+  price: u64 = 0;
+  // Like a Go slice: the first nCaps are the value; the rest are kept
+  // because a repeated key decodes into them again.
+  caps: Array<u64> = new Array<u64>();
+  nCaps: i32 = 0;
+}
+
+class Input {
+  version: i64 = 0;
+  strategy: u64 = 0;
+  purpose: u64 = 0;
+  count: i64 = 0;
+  candidates: Array<Candidate> = new Array<Candidate>(); // the first n are the value
+  n: i32 = 0;
+}
+
+class Parser {
+  base: usize; // the input
+  len: i32;
+  pos: i32 = 0;
+  arena: usize; // where the next rewritten string goes
+  err: string | null = null;
+  num: u64 = 0; // the last integer read; i64 bits when signed
+  str: u64 = 0; // the last string read
+  plain: bool = false; // the last string checked needs no rewriting
+
+  constructor(base: usize, len: i32) {
+    this.base = base;
+    this.len = len;
+    // Rewriting never more than triples a string (a stray byte becomes
+    // U+FFFD), and each input byte is rewritten at most once.
+    this.arena = heap.alloc(<usize>len * 3 + 8);
+  }
+
+  fail(what: string): i32 {
+    if (this.err === null) this.err = "select input: offset " + this.pos.toString() + ": " + what;
+    return FAILED;
+  }
+
+  get failed(): bool {
+    return this.err !== null;
+  }
+
+  // @ts-ignore: decorator
+  @inline at(i: i32): i32 {
+    return <i32>load<u8>(this.base + <usize>i);
+  }
+
+  // @ts-ignore: decorator
+  @inline peek(): i32 {
+    return this.pos < this.len ? this.at(this.pos) : -1;
+  }
+
+  ws(): void {
+    let i = this.pos;
+    while (i < this.len) {
+      const c = this.at(i);
+      if (c != SPACE && c != TAB && c != LF && c != CR) break;
+      i++;
+    }
+    this.pos = i;
+  }
+
+  expect(c: i32, what: string): bool {
+    if (this.peek() != c) {
+      this.fail("want " + what);
+      return false;
+    }
+    this.pos++;
+    return true;
+  }
+
+  // literal reads true, false or null.
+  literal(): bool {
+    const c = this.peek();
+    const word = c == LOWER_T ? "true" : c == LOWER_F ? "false" : "null";
+    for (let i = 0; i < word.length; i++) {
+      if (this.peek() != word.charCodeAt(i)) {
+        this.fail("bad literal");
+        return false;
+      }
+      this.pos++;
+    }
+    return true;
+  }
+
+  digits(): void {
+    let i = this.pos;
+    while (i < this.len && isDigit(this.at(i))) i++;
+    this.pos = i;
+  }
+
+  // number checks the JSON number at pos and moves past it.
+  number(): bool {
+    if (this.peek() == MINUS) this.pos++;
+    const c = this.peek();
+    if (c == ZERO) {
+      this.pos++;
+    } else if (c > ZERO && c <= NINE) {
+      this.digits();
+    } else {
+      this.fail("bad number");
+      return false;
+    }
+    if (this.peek() == DOT) {
+      this.pos++;
+      if (!isDigit(this.peek())) {
+        this.fail("bad fraction");
+        return false;
+      }
+      this.digits();
+    }
+    const e = this.peek();
+    if (e == LOWER_E || e == UPPER_E) {
+      this.pos++;
+      const s = this.peek();
+      if (s == PLUS || s == MINUS) this.pos++;
+      if (!isDigit(this.peek())) {
+        this.fail("bad exponent");
+        return false;
+      }
+      this.digits();
+    }
+    return true;
+  }
+
+  // stringEnd checks the string whose opening quote is at pos and returns
+  // the offset of its closing quote, or -1. It sets plain when the string
+  // has no escape and no byte above 0x7F, so its bytes are its value.
+  stringEnd(): i32 {
+    let i = this.pos + 1;
+    let plain = true;
+    while (true) {
+      if (i >= this.len) {
+        this.pos = i;
+        this.fail("unterminated string");
+        return -1;
+      }
+      const c = this.at(i);
+      if (c == QUOTE) break;
+      if (c < SPACE) {
+        this.pos = i;
+        this.fail("control character in string");
+        return -1;
+      }
+      if (c != BACKSLASH) {
+        if (c >= 0x80) plain = false;
+        i++;
+        continue;
+      }
+      plain = false;
+      const e = i + 1 < this.len ? this.at(i + 1) : -1;
+      if (e == LOWER_U) {
+        for (let k = 2; k < 6; k++) {
+          if (i + k >= this.len || hexVal(this.at(i + k)) < 0) {
+            this.pos = i;
+            this.fail("bad \\u escape");
+            return -1;
+          }
+        }
+        i += 6;
+      } else if (e == QUOTE || e == BACKSLASH || e == SLASH || e == 0x62 || e == LOWER_F || e == LOWER_N || e == 0x72 || e == LOWER_T) {
+        i += 2;
+      } else {
+        this.pos = i;
+        this.fail("bad escape");
+        return -1;
+      }
+    }
+    this.plain = plain;
+    return i;
+  }
+
+  // string reads the string at pos into this.str as encoding/json does:
+  // escapes decoded, each byte that is not part of well-formed UTF-8 and
+  // each unpaired surrogate escape replaced by U+FFFD.
+  string(): bool {
+    if (this.peek() != QUOTE) {
+      this.fail("want a string");
+      return false;
+    }
+    const end = this.stringEnd();
+    if (end < 0) return false;
+    let i = this.pos + 1;
+    this.pos = end + 1;
+    if (this.plain) {
+      this.str = span(this.base + <usize>i, end - i);
+      return true;
+    }
+    const out = this.arena;
+    let w: usize = out;
+    while (i < end) {
+      const c = this.at(i);
+      if (c == BACKSLASH) {
+        const e = this.at(i + 1);
+        if (e != LOWER_U) {
+          store<u8>(w++, <u8>unescape(e));
+          i += 2;
+          continue;
+        }
+        let r = this.hex4(i + 2);
+        i += 6;
+        if (r >= 0xd800 && r < 0xe000) {
+          // Only a high surrogate followed by an escaped low one is a pair.
+          let pair = false;
+          if (r < 0xdc00 && i + 6 <= end && this.at(i) == BACKSLASH && this.at(i + 1) == LOWER_U) {
+            const r2 = this.hex4(i + 2);
+            if (r2 >= 0xdc00 && r2 < 0xe000) {
+              r = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00);
+              i += 6;
+              pair = true;
+            }
+          }
+          if (!pair) r = 0xfffd;
+        }
+        w = putRune(w, r);
+      } else if (c < 0x80) {
+        store<u8>(w++, <u8>c);
+        i++;
+      } else {
+        const n = utf8Len(this.base, i, end);
+        if (n == 0) {
+          w = putRune(w, 0xfffd);
+          i++;
+        } else {
+          memory.copy(w, this.base + <usize>i, <usize>n);
+          w += <usize>n;
+          i += n;
+        }
+      }
+    }
+    this.arena = w;
+    this.str = span(out, <i32>(w - out));
+    return true;
+  }
+
+  hex4(i: i32): i32 {
+    return (hexVal(this.at(i)) << 12) | (hexVal(this.at(i + 1)) << 8) | (hexVal(this.at(i + 2)) << 4) | hexVal(this.at(i + 3));
+  }
+
+  // skip checks and moves past a value of no interest; depth is the
+  // nesting of the object or array holding it.
+  skip(depth: i32): void {
+    const open = new Array<i32>(); // the containers entered, innermost last
+    while (true) {
+      this.ws();
+      const c = this.peek();
+      if (c == LBRACE || c == LBRACKET) {
+        if (depth + open.length + 1 > MAX_DEPTH) {
+          this.fail("nested deeper than " + MAX_DEPTH.toString());
+          return;
+        }
+        this.pos++;
+        this.ws();
+        if (this.peek() == (c == LBRACE ? RBRACE : RBRACKET)) {
+          this.pos++;
+        } else {
+          open.push(c);
+          if (c == LBRACE && !this.key()) return;
+          continue;
+        }
+      } else if (c == QUOTE) {
+        const end = this.stringEnd();
+        if (end < 0) return;
+        this.pos = end + 1;
+      } else if (c == MINUS || isDigit(c)) {
+        if (!this.number()) return;
+      } else if (c == LOWER_T || c == LOWER_F || c == LOWER_N) {
+        if (!this.literal()) return;
+      } else {
+        this.fail("want a value");
+        return;
+      }
+      // A value is complete: close what it completes.
+      while (true) {
+        if (open.length == 0) return;
+        this.ws();
+        const inObject = open[open.length - 1] == LBRACE;
+        const d = this.peek();
+        if (d == COMMA) {
+          this.pos++;
+          if (inObject && !this.key()) return;
+          break;
+        }
+        if (d != (inObject ? RBRACE : RBRACKET)) {
+          this.fail(inObject ? "want ',' or '}'" : "want ',' or ']'");
+          return;
+        }
+        this.pos++;
+        open.pop();
+      }
+    }
+  }
+
+  // key checks an object key and its colon, skipping the key.
+  key(): bool {
+    this.ws();
+    if (this.peek() != QUOTE) {
+      this.fail("want an object key");
+      return false;
+    }
+    const end = this.stringEnd();
+    if (end < 0) return false;
+    this.pos = end + 1;
+    this.ws();
+    return this.expect(COLON, "':'");
+  }
+
+  // object runs field for every key of the object at pos, or does nothing
+  // for null, as decoding null into a Go struct does. field reads the
+  // value. Returns NULL, VALUE or FAILED.
+  object(depth: i32, field: (p: Parser, key: u64) => void): i32 {
+    const c = this.peek();
+    if (c == LOWER_N) return this.literal() ? NULL : FAILED;
+    if (c != LBRACE) return this.fail("want an object");
+    if (depth > MAX_DEPTH) return this.fail("nested too deep");
+    this.pos++;
+    this.ws();
+    if (this.peek() == RBRACE) {
+      this.pos++;
+      return VALUE;
+    }
+    while (true) {
+      this.ws();
+      if (!this.string()) return FAILED;
+      const key = this.str;
+      this.ws();
+      if (!this.expect(COLON, "':'")) return FAILED;
+      this.ws();
+      field(this, key);
+      if (this.failed) return FAILED;
+      this.ws();
+      const d = this.peek();
+      if (d == COMMA) {
+        this.pos++;
+        continue;
+      }
+      if (d == RBRACE) {
+        this.pos++;
+        return VALUE;
+      }
+      return this.fail("want ',' or '}'");
+    }
+  }
+
+  // array reads an array into the front of a Go-like slice whose other
+  // elements are kept: element(i) decodes element i. Returns the new
+  // length, 0 for an empty array (the slice is replaced by an empty one),
+  // -1 for null (the slice becomes nil), or -2 on failure.
+  array(depth: i32, element: (p: Parser, i: i32) => void): i32 {
+    const c = this.peek();
+    if (c == LOWER_N) return this.literal() ? -1 : -2;
+    if (c != LBRACKET) {
+      this.fail("want an array");
+      return -2;
+    }
+    if (depth > MAX_DEPTH) {
+      this.fail("nested too deep");
+      return -2;
+    }
+    this.pos++;
+    this.ws();
+    if (this.peek() == RBRACKET) {
+      this.pos++;
+      return 0;
+    }
+    let i = 0;
+    while (true) {
+      this.ws();
+      element(this, i);
+      if (this.failed) return -2;
+      i++;
+      this.ws();
+      const d = this.peek();
+      if (d == COMMA) {
+        this.pos++;
+        continue;
+      }
+      if (d == RBRACKET) {
+        this.pos++;
+        return i;
+      }
+      this.fail("want ',' or ']'");
+      return -2;
+    }
+  }
+
+  // integer reads a number into a Go integer: what strconv.ParseInt
+  // (signed, within int64) or ParseUint (unsigned, at most max) accepts, so
+  // no fraction, no exponent, and no sign on an unsigned one. The value
+  // goes to this.num.
+  integer(signed: bool, max: u64): i32 {
+    const c = this.peek();
+    if (c == LOWER_N) return this.literal() ? NULL : FAILED;
+    if (c != MINUS && !isDigit(c)) return this.fail("want a number");
+    const start = this.pos;
+    if (!this.number()) return FAILED;
+    let i = start;
+    const neg = this.at(i) == MINUS;
+    if (neg) {
+      if (!signed) return this.fail("negative number for an unsigned field");
+      i++;
+    }
+    // The magnitude may reach 2^63 only when negative.
+    const limit: u64 = signed ? (neg ? (<u64>1) << 63 : ((<u64>1) << 63) - 1) : max;
+    let v: u64 = 0;
+    for (; i < this.pos; i++) {
+      const d = this.at(i);
+      if (!isDigit(d)) return this.fail("want an integer");
+      const digit = <u64>(d - ZERO);
+      if (v > (limit - digit) / 10) return this.fail("integer out of range");
+      v = v * 10 + digit;
+    }
+    this.num = neg ? 0 - v : v;
+    return VALUE;
+  }
+
+  // text reads a string field into this.str: null leaves the field alone,
+  // anything else but a string is an error.
+  text(): i32 {
+    if (this.peek() == LOWER_N) return this.literal() ? NULL : FAILED;
+    return this.string() ? VALUE : FAILED;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function isDigit(c: i32): bool {
+  return <u32>(c - ZERO) <= 9;
+}
+
+function hexVal(c: i32): i32 {
+  if (c >= ZERO && c <= NINE) return c - ZERO;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+function unescape(e: i32): i32 {
+  switch (e) {
+    case 0x62:
+      return 0x08; // \b
+    case LOWER_F:
+      return 0x0c; // \f
+    case LOWER_N:
+      return LF; // \n
+    case 0x72:
+      return CR; // \r
+    case LOWER_T:
+      return TAB; // \t
+  }
+  return e; // \" \\ \/
+}
+
+// utf8Len is the length of the well-formed UTF-8 sequence at base+i
+// (before end), or 0: Go's utf8.DecodeRune rules, so no overlong forms, no
+// surrogates, nothing above U+10FFFF.
+function utf8Len(base: usize, i: i32, end: i32): i32 {
+  const c = <i32>load<u8>(base + <usize>i);
+  let n = 0;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    else if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    else if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > end) return 0;
+  const c1 = <i32>load<u8>(base + <usize>i + 1);
+  if (c1 < lo || c1 > hi) return 0;
+  for (let k = 2; k < n; k++) {
+    const ck = <i32>load<u8>(base + <usize>(i + k));
+    if (ck < 0x80 || ck > 0xbf) return 0;
+  }
+  return n;
+}
+
+function putRune(w: usize, r: i32): usize {
+  if (r < 0x80) {
+    store<u8>(w, <u8>r);
+    return w + 1;
+  }
+  if (r < 0x800) {
+    store<u8>(w, <u8>(0xc0 | (r >> 6)));
+    store<u8>(w + 1, <u8>(0x80 | (r & 0x3f)));
+    return w + 2;
+  }
+  if (r < 0x10000) {
+    store<u8>(w, <u8>(0xe0 | (r >> 12)));
+    store<u8>(w + 1, <u8>(0x80 | ((r >> 6) & 0x3f)));
+    store<u8>(w + 2, <u8>(0x80 | (r & 0x3f)));
+    return w + 3;
+  }
+  store<u8>(w, <u8>(0xf0 | (r >> 18)));
+  store<u8>(w + 1, <u8>(0x80 | ((r >> 12) & 0x3f)));
+  store<u8>(w + 2, <u8>(0x80 | ((r >> 6) & 0x3f)));
+  store<u8>(w + 3, <u8>(0x80 | (r & 0x3f)));
+  return w + 4;
+}
+
+// keyIs matches a key to a field name (upper case ASCII) as encoding/json
+// does: case-insensitively under Unicode simple folding, which for these
+// names adds only U+017F (long s) for S and U+212A (Kelvin sign) for K.
+function keyIs(key: u64, name: string): bool {
+  const p = spanPtr(key);
+  const n = spanLen(key);
+  let i = 0;
+  for (let j = 0; j < name.length; j++) {
+    if (i >= n) return false;
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c >= 0x61 && c <= 0x7a) {
+      c -= 0x20;
+      i++;
+    } else if (c < 0x80) {
+      i++;
+    } else if (c == 0xc5 && i + 1 < n && load<u8>(p + <usize>i + 1) == 0xbf) {
+      c = 0x53; // S
+      i += 2;
+    } else if (c == 0xe2 && i + 2 < n && load<u8>(p + <usize>i + 1) == 0x84 && load<u8>(p + <usize>i + 2) == 0xaa) {
+      c = 0x4b; // K
+      i += 3;
+    } else {
+      return false;
+    }
+    if (c != name.charCodeAt(j)) return false;
+  }
+  return i == n;
+}
+
+// The decoder's state: functions passed as values cannot capture locals.
+let cur: Input | null = null;
+let curCand: Candidate | null = null;
+
+function readInput(p: Parser): Input | null {
+  cur = new Input();
+  p.ws();
+  if (p.peek() != LBRACE) {
+    // The binary form, which the host does not send to this plugin.
+    p.fail("not a JSON object");
+    return null;
+  }
+  if (p.object(1, inputField) == FAILED) return null;
+  p.ws();
+  if (p.pos != p.len) {
+    p.fail("data after the document");
+    return null;
+  }
+  return cur;
+}
+
+function inputField(p: Parser, key: u64): void {
+  const in_ = cur!;
+  if (keyIs(key, "VERSION")) {
+    if (p.integer(true, 0) == VALUE) in_.version = <i64>p.num;
+  } else if (keyIs(key, "COUNT")) {
+    if (p.integer(true, 0) == VALUE) in_.count = <i64>p.num;
+  } else if (keyIs(key, "STRATEGY")) {
+    if (p.text() == VALUE) in_.strategy = p.str;
+  } else if (keyIs(key, "PURPOSE")) {
+    if (p.text() == VALUE) in_.purpose = p.str;
+  } else if (keyIs(key, "SEED")) {
+    seed(p);
+  } else if (keyIs(key, "CANDIDATES")) {
+    const n = p.array(2, candidateElement);
+    if (n == -1 || n == 0) {
+      in_.candidates = new Array<Candidate>();
+      in_.n = 0;
+    } else if (n > 0) {
+      in_.n = n;
+    }
+  } else {
+    p.skip(1);
+  }
+}
+
+// seed checks the seed as abi.Seed.UnmarshalJSON does: a string of 32 bytes
+// of hex, 0x-prefixed or not; null is an error there too. The ranking does
+// not use it.
+function seed(p: Parser): void {
+  if (p.peek() != QUOTE) {
+    p.fail("seed: want a string");
+    return;
+  }
+  if (!p.string()) return;
+  let s = spanPtr(p.str);
+  let n = spanLen(p.str);
+  if (n >= 2 && load<u8>(s) == ZERO && load<u8>(s + 1) == 0x78) {
+    s += 2;
+    n -= 2;
+  }
+  if (n != 64) {
+    p.fail("seed: want 32 bytes of hex");
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    if (hexVal(<i32>load<u8>(s + <usize>i)) < 0) {
+      p.fail("seed: bad hex");
+      return;
+    }
+  }
+}
+
+function candidateElement(p: Parser, i: i32): void {
+  const list = cur!.candidates;
+  if (i >= list.length) list.push(new Candidate());
+  curCand = unchecked(list[i]);
+  p.object(3, candidateField);
+}
+
+function candidateField(p: Parser, key: u64): void {
+  const c = curCand!;
+  if (keyIs(key, "ID")) {
+    if (p.text() == VALUE) c.id = p.str;
+  } else if (keyIs(key, "REPUTATION")) {
+    if (p.integer(false, U32.MAX_VALUE) == VALUE) c.reputation = p.num;
+  } else if (keyIs(key, "STAKE")) {
+    if (p.integer(false, U64.MAX_VALUE) == VALUE) c.stake = p.num;
+  } else if (keyIs(key, "SUCCESSBPS")) {
+    if (p.integer(false, U32.MAX_VALUE) == VALUE) c.successBps = p.num;
+  } else if (keyIs(key, "LATENCYMS")) {
+    if (p.integer(false, U32.MAX_VALUE) == VALUE) c.latencyMs = p.num;
+  } else if (keyIs(key, "LOAD")) {
+    if (p.integer(false, U32.MAX_VALUE) == VALUE) c.load = p.num;
+  } else if (keyIs(key, "PRICE")) {
+    if (p.text() == VALUE) c.price = p.str;
+  } else if (keyIs(key, "CAPABILITIES")) {
+    const n = p.array(4, capabilityElement);
+    if (n == -1 || n == 0) {
+      c.caps = new Array<u64>();
+      c.nCaps = 0;
+    } else if (n > 0) {
+      c.nCaps = n;
+    }
+  } else {
+    p.skip(3);
+  }
+}
+
+function capabilityElement(p: Parser, i: i32): void {
+  const caps = curCand!.caps;
+  if (i >= caps.length) caps.push(0);
+  if (p.text() == VALUE) unchecked(caps[i] = p.str);
+}
+
+function spanIs(s: u64, text: string): bool {
+  const p = spanPtr(s);
+  const n = spanLen(s);
+  if (n != text.length) return false;
+  for (let i = 0; i < n; i++) {
+    if (<i32>load<u8>(p + <usize>i) != text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function isDecimal(s: u64): bool {
+  const p = spanPtr(s);
+  const n = spanLen(s);
+  if (n == 0) return false;
+  for (let i = 0; i < n; i++) {
+    if (!isDigit(<i32>load<u8>(p + <usize>i))) return false;
+  }
+  return n == 1 || load<u8>(p) != ZERO;
+}
+
+// compare compares as Go compares strings: bytewise, a prefix first.
+function compare(a: u64, b: u64): i32 {
+  let pa = spanPtr(a);
+  let pb = spanPtr(b);
+  const la = spanLen(a);
+  const lb = spanLen(b);
+  let n = min(la, lb);
+  // Eight bytes at a time; big-endian order of a word is byte order.
+  while (n >= 8) {
+    const x = load<u64>(pa);
+    const y = load<u64>(pb);
+    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+    pa += 8;
+    pb += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    const x = load<u8>(pa);
+    const y = load<u8>(pb);
+    if (x != y) return x < y ? -1 : 1;
+    pa++;
+    pb++;
+    n--;
+  }
+  return la - lb;
+}
+
+// sortByID sorts the indices of ids (a stable merge sort; ids are 8 bytes
+// each at ids) and returns them.
+function sortByID(ids: StaticArray<u64>): StaticArray<i32> {
+  const n = ids.length;
+  let a = new StaticArray<i32>(n);
+  let b = new StaticArray<i32>(n);
+  for (let i = 0; i < n; i++) unchecked(a[i] = i);
+  for (let width = 1; width < n; width <<= 1) {
+    for (let lo = 0; lo < n; lo += width << 1) {
+      const mid = min(lo + width, n);
+      const hi = min(lo + (width << 1), n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = unchecked(a[i]);
+        const y = unchecked(a[j]);
+        if (compare(unchecked(ids[y]), unchecked(ids[x])) < 0) {
+          unchecked(b[k] = y);
+          j++;
+        } else {
+          unchecked(b[k] = x);
+          i++;
+        }
+        k++;
+      }
+      for (; i < mid; i++, k++) unchecked(b[k] = a[i]);
+      for (; j < hi; j++, k++) unchecked(b[k] = a[j]);
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// validate is abi.SelectInput.Validate: a message, or null. The version
+// comes first, since its code differs. On success it leaves the candidate
+// indices sorted by id in byID.
+let byID: StaticArray<i32> = new StaticArray<i32>(0);
+
+function candidateError(k: i32, what: string): string {
+  return "candidate " + k.toString() + ": " + what;
+}
+
+function validate(in_: Input): string | null {
+  if (in_.version != VERSION) return "version";
+  if (!spanIs(in_.purpose, "compute") && !spanIs(in_.purpose, "validator")) return "purpose must be compute or validator";
+  if (spanLen(in_.strategy) > MAX_STRING_LEN) return "strategy longer than " + MAX_STRING_LEN.toString() + " bytes";
+  if (in_.count < 0 || in_.count > MAX_CANDIDATES) return "count out of range 0.." + MAX_CANDIDATES.toString();
+  if (in_.n > MAX_CANDIDATES) return "more than " + MAX_CANDIDATES.toString() + " candidates";
+  const ids = new StaticArray<u64>(in_.n);
+  for (let k = 0; k < in_.n; k++) {
+    const c = unchecked(in_.candidates[k]);
+    const idLen = spanLen(c.id);
+    if (idLen == 0 || idLen > MAX_ID_LEN) return candidateError(k, "id must be 1.." + MAX_ID_LEN.toString() + " bytes");
+    if (c.reputation > MAX_REPUTATION || c.load > 100 || c.successBps > 10000) return candidateError(k, "reputation/load/successBps out of range");
+    if (c.nCaps > MAX_CAPABILITIES) return candidateError(k, "more than " + MAX_CAPABILITIES.toString() + " capabilities");
+    const priceLen = spanLen(c.price);
+    if (priceLen > 0 && (!isDecimal(c.price) || priceLen > MAX_PRICE_LEN)) return candidateError(k, "price is not a decimal amount");
+    for (let j = 0; j < c.nCaps; j++) {
+      const capLen = spanLen(unchecked(c.caps[j]));
+      if (capLen == 0 || capLen > MAX_STRING_LEN) return candidateError(k, "bad capability");
+    }
+    unchecked(ids[k] = c.id);
+  }
+  byID = sortByID(ids);
+  for (let k = 1; k < in_.n; k++) {
+    if (compare(unchecked(ids[byID[k - 1]]), unchecked(ids[byID[k]])) == 0) return "duplicate candidate id";
+  }
+  return null;
+}
+
+// rankByReputation: reputation descending, ties by id ascending. A stable
+// counting sort by reputation (0..100 once validated) of the id order.
+function rankByReputation(in_: Input): StaticArray<i32> {
+  const n = in_.n;
+  const starts = new StaticArray<i32>(<i32>MAX_REPUTATION + 2);
+  for (let k = 0; k < n; k++) {
+    const r = <i32>(MAX_REPUTATION - unchecked(in_.candidates[k]).reputation);
+    starts[r + 1] += 1;
+  }
+  for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
+  const out = new StaticArray<i32>(n);
+  for (let k = 0; k < n; k++) {
+    const idx = unchecked(byID[k]);
+    const r = <i32>(MAX_REPUTATION - unchecked(in_.candidates[idx]).reputation);
+    const at = starts[r];
+    starts[r] = at + 1;
+    out[at] = idx;
+  }
+  return out;
+}
+
+// Writer builds the output document in memory that grows as it fills.
+class Writer {
+  buf: Uint8Array = new Uint8Array(256);
+  len: i32 = 0;
+
+  reserve(n: i32): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = new Uint8Array(max(this.buf.length * 2, this.len + n));
+    memory.copy(bigger.dataStart, this.buf.dataStart, <usize>this.len);
+    this.buf = bigger;
+  }
+
+  byte(c: i32): void {
+    this.reserve(1);
+    store<u8>(this.buf.dataStart + <usize>this.len, <u8>c);
+    this.len++;
+  }
+
+  // ascii writes s, which holds nothing to escape.
+  ascii(s: string): void {
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+  }
+
+  // escaped writes s (well-formed UTF-8) escaped for a JSON string.
+  escaped(s: u64): void {
+    const p = spanPtr(s);
+    const n = spanLen(s);
+    this.reserve(n * 6);
+    let w = this.buf.dataStart + <usize>this.len;
+    for (let i = 0; i < n; i++) {
+      const c = <i32>load<u8>(p + <usize>i);
+      if (c == QUOTE || c == BACKSLASH) {
+        store<u8>(w++, BACKSLASH);
+        store<u8>(w++, <u8>c);
+      } else if (c < SPACE) {
+        store<u8>(w++, BACKSLASH);
+        store<u8>(w++, LOWER_U);
+        store<u8>(w++, ZERO);
+        store<u8>(w++, ZERO);
+        store<u8>(w++, <u8>"0123456789abcdef".charCodeAt(c >> 4));
+        store<u8>(w++, <u8>"0123456789abcdef".charCodeAt(c & 15));
+      } else {
+        store<u8>(w++, <u8>c);
+      }
+    }
+    this.len = <i32>(w - this.buf.dataStart);
+  }
+
+  quoted(s: u64): void {
+    this.byte(QUOTE);
+    this.escaped(s);
+    this.byte(QUOTE);
+  }
+
+  send(): void {
+    Host.output(this.buf.subarray(0, this.len));
+  }
+}
+
+// failWith outputs the error document {"error":{"code":...,"message":...}},
+// the message followed by detail if there is one, and returns the
+// export's failure code.
+function failWith(code: string, message: string, detail: u64 = 0): i32 {
+  const w = new Writer();
+  w.ascii('{"error":{"code":"');
+  w.ascii(code);
+  w.ascii('","message":"');
+  const m = String.UTF8.encode(message);
+  w.escaped(span(changetype<usize>(m), m.byteLength));
+  w.escaped(detail);
+  w.ascii('"}}');
+  w.send();
+  return 1;
+}
+
+// readHostInput copies this call's input into memory.
+function readHostInput(): Parser {
+  const n = <i32>input_length();
+  const base = heap.alloc(<usize>n + 8);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) store<u64>(base + <usize>i, input_load_u64(<u64>i));
+  for (; i < n; i++) store<u8>(base + <usize>i, input_load_u8(<u64>i));
+  return new Parser(base, n);
+}
+
+function rank(): i32 {
+  // Nothing outlives a call: start from an empty heap.
+  heap.reset();
+  cur = null;
+  curCand = null;
+  const p = readHostInput();
+  const in_ = readInput(p);
+  if (in_ === null) return failWith(INVALID_INPUT, p.err !== null ? <string>p.err : "select input");
+  const bad = validate(in_);
+  if (bad !== null) {
+    if (in_.version != VERSION) {
+      return failWith(UNSUPPORTED_VERSION, "select input version " + in_.version.toString() + ", want " + VERSION.toString());
+    }
+    return failWith(INVALID_INPUT, <string>bad);
+  }
+  if (!spanIs(in_.strategy, "reputation")) {
+    return failWith(UNKNOWN_STRATEGY, "have reputation, not ", in_.strategy);
+  }
+  const order = rankByReputation(in_);
+  let n = in_.n;
+  if (in_.count > 0 && in_.count < <i64>n) n = <i32>in_.count;
+  const w = new Writer();
+  w.ascii('{"version":1,"ids":[');
+  for (let i = 0; i < n; i++) {
+    if (i > 0) w.byte(COMMA);
+    w.quoted(unchecked(in_.candidates[unchecked(order[i])]).id);
+  }
+  w.ascii("]}");
+  w.send();
+  return 0;
+}
+
+export { rank as select };
