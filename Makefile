@@ -44,9 +44,12 @@ build:
 test: deps
 	NCN_GETH=$(GETH) $(GO) test -p 2 -count=1 -timeout 25m ./...
 
-## bench: gas and throughput figures
+## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times
 bench: deps
-	NCN_GETH=$(GETH) $(GO) test -p 1 -run '^$$' -bench . -benchtime 3x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
+	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
+	$(GO) test -run '^$$' -bench 'Load' -benchtime 3x ./plugins/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./plugins/internal/meter/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build

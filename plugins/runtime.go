@@ -2,9 +2,15 @@ package plugins
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -92,7 +98,16 @@ func (c Config) Validate() error {
 type Runtime struct {
 	cfg   Config
 	cache wazero.CompilationCache
+
+	// Metered modules by meterKey: metering a 3 MB module takes about as
+	// long as everything else in a load, and a swap back to an earlier
+	// plugin should not pay it again. Kept on disk too with CacheDir.
+	meteredMu sync.Mutex
+	metered   map[string][]byte
 }
+
+// maxMeteredInMemory bounds the in-memory metered-module cache.
+const maxMeteredInMemory = 16
 
 // NewRuntime returns a runtime; Close releases its compilation cache.
 func NewRuntime(cfg Config) (*Runtime, error) {
@@ -100,7 +115,7 @@ func NewRuntime(cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	r := &Runtime{cfg: cfg}
+	r := &Runtime{cfg: cfg, metered: map[string][]byte{}}
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -144,7 +159,7 @@ func (r *Runtime) Load(ctx context.Context, wasm []byte, m Manifest, opts LoadOp
 	}
 	metered, err := wasm, error(nil)
 	if !r.cfg.Unmetered {
-		metered, err = meter.Instrument(wasm, meter.Options{Budget: limits.Budget, Exports: exports})
+		metered, err = r.meter(m.SHA256, wasm, meter.Options{Budget: limits.Budget, Exports: exports})
 	}
 	switch {
 	case errors.Is(err, meter.ErrOptions):
@@ -173,6 +188,68 @@ func (r *Runtime) Load(ctx context.Context, wasm []byte, m Manifest, opts LoadOp
 	r.cfg.Logger.Info("plugin loaded", "plugin", m.ID(), "sha256", m.SHA256, "kinds", m.Kinds,
 		"budget", limits.Budget, "memoryPages", limits.MemoryPages)
 	return p, nil
+}
+
+// meter returns wasm instrumented with opts, from the in-memory or on-disk
+// cache when it has been done before.
+func (r *Runtime) meter(sha string, wasm []byte, opts meter.Options) ([]byte, error) {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%d|%d|%s", meter.Version, sha, opts.Budget, opts.InitBudget, strings.Join(opts.Exports, ",")))
+	key := hex.EncodeToString(sum[:])
+	r.meteredMu.Lock()
+	out, ok := r.metered[key]
+	r.meteredMu.Unlock()
+	if ok {
+		return out, nil
+	}
+	var path string
+	if r.cfg.CacheDir != "" {
+		path = filepath.Join(r.cfg.CacheDir, "ncn-metered", key+".wasm")
+		if b, err := os.ReadFile(path); err == nil {
+			out = b
+		}
+	}
+	if out == nil {
+		var err error
+		if out, err = meter.Instrument(wasm, opts); err != nil {
+			return nil, err
+		}
+		if path != "" {
+			if err := writeFileAtomic(path, out); err != nil {
+				r.cfg.Logger.Warn("cannot cache metered plugin", "path", path, "err", err)
+			}
+		}
+	}
+	r.meteredMu.Lock()
+	if len(r.metered) >= maxMeteredInMemory {
+		for k := range r.metered { // evict any one; loads are rare
+			delete(r.metered, k)
+			break
+		}
+	}
+	r.metered[key] = out
+	r.meteredMu.Unlock()
+	return out, nil
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a crash
+// never leaves a half-written module behind.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // limits resolves a manifest's limits against the runtime's defaults and caps.

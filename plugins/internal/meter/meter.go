@@ -29,6 +29,11 @@ const (
 	DefaultInitBudget = 1_000_000_000
 )
 
+// Version names the instrumentation scheme (the charging rule and the
+// injected code). Bump it whenever either changes: metered modules cached
+// under another version are not reused.
+const Version = "2"
+
 // Options says how to meter a module. The zero value works.
 type Options struct {
 	// Budget is the number of instructions one call of a wrapped export may
