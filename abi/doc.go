@@ -11,6 +11,13 @@
 // tells the forms apart: '{' is JSON, anything else must be a binary
 // magic. A plugin answers in the form it was asked in.
 //
+// Host functions: a plugin gets everything it may use in its input, so the
+// host offers none beyond the Extism kernel's (input, output, memory). The
+// kernel's HTTP, variables and files are switched off, WASI clocks and
+// entropy are fixed, and the environment holds only GOMEMLIMIT and GOGC.
+// The host meters every module by adding imports from the reserved
+// "ncn_meter" namespace itself; a module that imports from it is refused.
+//
 // The package imports only the standard library, so plugins import it too.
 package abi
 

@@ -212,6 +212,27 @@ func TestHostileModules(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("clock, entropy, env and files are the same everywhere", func(t *testing.T) {
+		r2 := newRuntime(t, plugins.Config{Budget: 200_000_000, MemoryPages: 512})
+		p2, err := r2.Load(context.Background(), wasm, m, plugins.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p2.Close()
+		a, err := price("ambient")
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		in := &abi.PriceInput{Version: abi.Version, Subnet: "s", Model: "m", Params: map[string]string{"mode": "ambient"}}
+		b, err := p2.Call(context.Background(), abi.KindPrice, abi.EncodePriceInput(in, abi.FormBinary))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(a.Output) != string(b.Output) {
+			t.Fatalf("two runtimes saw different ambient state: %s vs %s", a.Output, b.Output)
+		}
+	})
 	t.Run("instruction count grows with work", func(t *testing.T) {
 		work := func(model string) uint64 {
 			in := &abi.PriceInput{Version: abi.Version, Subnet: "s", Model: model, Params: map[string]string{"mode": "work"}}

@@ -7,6 +7,14 @@
 package main
 
 import (
+	"crypto/rand"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
 	extism "github.com/extism/go-pdk"
 
 	"github.com/ncn-network/ncn/abi"
@@ -41,6 +49,18 @@ func misbehave(in *abi.PriceInput) (*abi.PriceOutput, error) {
 		return nil, abi.Errorf(abi.CodeRejected, "refused on purpose")
 	case "garbage":
 		return &abi.PriceOutput{Compute: "lots", Gateway: "0", Validators: "0", Treasury: "0"}, nil
+	case "ambient":
+		// Everything a plugin could use to tell nodes apart: the clock,
+		// entropy, the environment, the filesystem. The host makes all of
+		// them the same everywhere.
+		var b [8]byte
+		rand.Read(b[:])
+		_, statErr := os.Stat("/etc/hostname")
+		env := strings.Join(os.Environ(), ";")
+		summary := fmt.Sprintf("%d|%x|%s|%v", time.Now().UnixNano(), b, env, statErr != nil)
+		h := fnv.New64a()
+		h.Write([]byte(summary))
+		return &abi.PriceOutput{Compute: strconv.FormatUint(h.Sum64(), 10), Gateway: strconv.Itoa(len(summary)), Validators: "0", Treasury: "0"}, nil
 	case "work":
 		// A bounded amount of work: the instruction count grows with it.
 		n := len(in.Model) * 1000
