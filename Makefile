@@ -7,6 +7,8 @@ GOBIN      ?= $(shell $(GO) env GOPATH)/bin
 GETH_VERSION := v1.17.8
 GETH       := $(GOBIN)/geth
 APT_PKGS   := libseccomp-dev pkg-config
+# npm projects: the contracts' compiler, the AssemblyScript example plugin
+NPM_DIRS   := contracts sdk-plugins/examples/reputation-as
 export CGO_ENABLED := 1
 export GOFLAGS := -buildvcs=false
 
@@ -22,18 +24,21 @@ deps:
 		echo "deps: apt-get install$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@if [ ! -f contracts/node_modules/.package-lock.json ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then \
-		echo "deps: npm ci (contracts)"; npm ci --prefix contracts --no-audit --no-fund --loglevel=error; \
-	fi
+	@for d in $(NPM_DIRS); do \
+		if [ ! -f $$d/node_modules/.package-lock.json ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+			echo "deps: npm ci ($$d)"; npm ci --prefix $$d --no-audit --no-fund --loglevel=error; \
+		fi; \
+	done
 	@if ! { [ -x $(GETH) ] && $(GETH) version 2>/dev/null | grep -q "^Version: $(GETH_VERSION:v%=%)"; }; then \
 		echo "deps: building geth $(GETH_VERSION) (a few minutes, once)"; \
 		GOBIN=$(GOBIN) GOFLAGS= $(GO) install github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION); \
 	fi
 	@$(GO) mod download
 
-## generate: compile the contracts and regenerate every generated file
+## generate: compile the contracts and plugins, regenerate every generated file
 generate: deps
 	npm --prefix contracts run --silent build
+	npm --prefix sdk-plugins/examples/reputation-as run --silent build
 	$(GO) generate ./...
 
 ## build: the ncn binary in bin/
@@ -67,7 +72,7 @@ tidy:
 ## check: format, vet, tidy, regenerate, and fail if anything drifted
 check: fmt vet tidy generate
 	@git diff --exit-code --stat || { echo "generated files drifted from their sources: run make generate and commit"; exit 1; }
-	@untracked=$$(git status --porcelain --untracked-files=all -- contracts/build chain | grep '^??' || true); \
+	@untracked=$$(git status --porcelain --untracked-files=all -- contracts/build chain plugins/builtin sdk-plugins | grep '^??' || true); \
 	if [ -n "$$untracked" ]; then echo "untracked generated files:"; echo "$$untracked"; exit 1; fi
 
 clean:
