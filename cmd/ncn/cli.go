@@ -45,6 +45,10 @@ func commands() []command {
 		{"chain serve", "run a development chain over JSON-RPC: contracts deployed, dev accounts funded and staked", runChainServe},
 		{"chain deploy", "deploy the NCN contracts to a chain over JSON-RPC and print their addresses", runChainDeploy},
 		{"chain demo", "pay for, settle and refund requests on an in-process chain and check token conservation", runChainDemo},
+		{"plugin build", "build a Go plugin package to a reproducible .wasm", runPluginBuild},
+		{"plugin sign", "write a plugin's manifest, signed, after loading it as a host would", runPluginSign},
+		{"plugin run", "call a plugin on one input document under a host's limits", runPluginRun},
+		{"plugin test", "run the ABI test vectors and the manifest's self-tests against a plugin", runPluginTest},
 	}
 }
 
