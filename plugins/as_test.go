@@ -57,12 +57,8 @@ func loadAS(t testing.TB) *plugins.Plugin {
 // through Select.
 func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 	p := loadAS(t)
-	raw, err := pluginstest.ReadVectors(t)
+	vs, err := abi.Vectors()
 	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(raw, &vs); err != nil {
 		t.Fatal(err)
 	}
 	ran := 0
@@ -321,12 +317,8 @@ func FuzzAssemblyScriptSelect(f *testing.F) {
 	for _, tc := range asCases() {
 		f.Add([]byte(tc.input))
 	}
-	raw, err := pluginstest.ReadVectors(f)
+	vs, err := abi.Vectors()
 	if err != nil {
-		f.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(raw, &vs); err != nil {
 		f.Fatal(err)
 	}
 	for _, v := range vs {

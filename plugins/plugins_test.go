@@ -46,24 +46,12 @@ func loadDefaults(t testing.TB, r *plugins.Runtime) *plugins.Plugin {
 	return p
 }
 
-type vector struct {
-	Name   string          `json:"name"`
-	Kind   abi.Kind        `json:"kind"`
-	Input  json.RawMessage `json:"input"`
-	Output json.RawMessage `json:"output,omitempty"`
-	Error  abi.Code        `json:"error,omitempty"`
-}
-
 // TestDefaultsPassVectors runs every abi vector through the built-in
 // WebAssembly plugin.
 func TestDefaultsPassVectors(t *testing.T) {
 	p := loadDefaults(t, newRuntime(t, plugins.Config{}))
-	raw, err := pluginstest.ReadVectors(t)
+	vs, err := abi.Vectors()
 	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(raw, &vs); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range vs {

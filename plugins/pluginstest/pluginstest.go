@@ -52,9 +52,3 @@ func Manifest(t testing.TB, wasm []byte, key *ecdsa.PrivateKey, name string, kin
 	}
 	return m
 }
-
-// ReadVectors reads abi/testdata/vectors.json.
-func ReadVectors(t testing.TB) ([]byte, error) {
-	t.Helper()
-	return os.ReadFile(filepath.Join(ModuleRoot(t), "abi", "testdata", "vectors.json"))
-}
