@@ -4,9 +4,9 @@
 package pluginstest
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -26,17 +26,16 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // Build compiles the Go plugin package at pkg (relative to the repository
-// root) to a .wasm and returns it. The Go build cache makes repeats cheap.
+// root) with plugins.Build, as `ncn plugin build` does, and returns the
+// module. The Go build cache makes repeats cheap.
 func Build(t testing.TB, pkg string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "plugin.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, "./"+pkg)
-	cmd.Dir = ModuleRoot(t)
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build plugin %s: %v\n%s", pkg, err, b)
+	b, err := plugins.Build(context.Background(), plugins.BuildConfig{Dir: filepath.Join(ModuleRoot(t), pkg), Out: out})
+	if err != nil {
+		t.Fatalf("build plugin %s: %v", pkg, err)
 	}
-	wasm, err := os.ReadFile(out)
+	wasm, err := os.ReadFile(b.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
