@@ -73,7 +73,10 @@ func newPlugin(ctx context.Context, r *Runtime, m Manifest, wasm []byte, limits 
 		compiledExports: map[string]bool{},
 		pool:            make(chan *instance, r.cfg.PoolSize),
 	}
-	inst, err := p.newInstance(ctx)
+	// Instantiate once now, to fail at load on what only instantiation
+	// finds (an import nobody provides) and to read the exports. Not warmed:
+	// the self-tests that follow a load do that.
+	inst, err := p.instantiate(ctx, false)
 	if err != nil {
 		compiled.Close(ctx)
 		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "instantiate: %v", err)}
@@ -106,6 +109,10 @@ func meterFunctions() []extism.HostFunction {
 }
 
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
+	return p.instantiate(ctx, true)
+}
+
+func (p *Plugin) instantiate(ctx context.Context, warm bool) (*instance, error) {
 	stderr := new(bytes.Buffer)
 	// A Go plugin collects garbage only as its heap nears its pages
 	// (GOGC=off with GOMEMLIMIT): calls are short and most never need a
@@ -121,7 +128,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	// and package caches on its first call, which would otherwise make the
 	// first real call on each instance cost several times what later ones
 	// do, and a budget verdict depend on which instance served it.
-	if len(p.m.SelfTests) > 0 {
+	if warm && len(p.m.SelfTests) > 0 {
 		st := p.m.SelfTests[0]
 		wctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, &callState{})
 		if _, _, err := ep.CallWithContext(wctx, st.Kind.Export(), st.Input); err != nil && !isPluginError(err) {
