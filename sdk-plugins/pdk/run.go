@@ -70,41 +70,34 @@ func RunPrice(input []byte, f PriceFunc) ([]byte, int32) {
 
 // RunPreprocess decodes a JSON preprocess input, runs f and encodes the answer.
 func RunPreprocess(input []byte, f PreprocessFunc) ([]byte, int32) {
-	var in abi.PreprocessInput
-	if err := decodeJSON(input, &in, &in.Version); err != nil {
-		return fail(err)
-	}
-	out, err := f(&in)
-	if err != nil {
-		return fail(err)
-	}
-	out.Version = abi.Version
-	return encodeJSON(out)
+	return runJSON(input, f,
+		func(in *abi.PreprocessInput) int { return in.Version },
+		func(out *abi.PreprocessOutput) { out.Version = abi.Version })
 }
 
 // RunPostprocess decodes a JSON postprocess input, runs f and encodes the answer.
 func RunPostprocess(input []byte, f PostprocessFunc) ([]byte, int32) {
-	var in abi.PostprocessInput
-	if err := decodeJSON(input, &in, &in.Version); err != nil {
-		return fail(err)
+	return runJSON(input, f,
+		func(in *abi.PostprocessInput) int { return in.Version },
+		func(out *abi.PostprocessOutput) { out.Version = abi.Version })
+}
+
+// runJSON is the JSON-only kinds' round: decode and check the version, run
+// f, stamp the output's version, encode.
+func runJSON[In, Out any](input []byte, f func(*In) (*Out, error), version func(*In) int, stamp func(*Out)) ([]byte, int32) {
+	var in In
+	if err := json.Unmarshal(input, &in); err != nil {
+		return fail(abi.Errorf(abi.CodeInvalidInput, "input: %v", err))
+	}
+	if v := version(&in); v != abi.Version {
+		return fail(abi.Errorf(abi.CodeUnsupportedVersion, "input version %d, want %d", v, abi.Version))
 	}
 	out, err := f(&in)
 	if err != nil {
 		return fail(err)
 	}
-	out.Version = abi.Version
+	stamp(out)
 	return encodeJSON(out)
-}
-
-// decodeJSON decodes input into v and checks the version it read.
-func decodeJSON(input []byte, v any, version *int) error {
-	if err := json.Unmarshal(input, v); err != nil {
-		return abi.Errorf(abi.CodeInvalidInput, "input: %v", err)
-	}
-	if *version != abi.Version {
-		return abi.Errorf(abi.CodeUnsupportedVersion, "input version %d, want %d", *version, abi.Version)
-	}
-	return nil
 }
 
 func encodeJSON(v any) ([]byte, int32) {
