@@ -19,27 +19,35 @@ func openPayments(tb testing.TB, env *chaintest.Env, n int) ([]chain.Payment, []
 	tb.Helper()
 	ctx := context.Background()
 	ps := make([]chain.Payment, n)
-	var pending []*chain.Pending
-	for i := range ps {
+	pipeline(tb, n, func(i int) (*chain.Pending, error) {
 		p := env.NewPayment(tb, 1_000_000+int64(i), 3600)
 		env.SignPayment(tb, &p, env.Client.Addr, env.Quorum()...)
-		pt, err := env.Client.Escrow.SubmitInitiate(ctx, p)
-		if err != nil {
-			tb.Fatal(err)
-		}
 		ps[i] = p
-		pending = append(pending, pt)
-	}
-	for _, pt := range pending {
-		if _, err := pt.Wait(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
+		return env.Client.Escrow.SubmitInitiate(ctx, p)
+	})
 	ss := make([]chain.Settlement, n)
 	for i, p := range ps {
 		ss[i] = env.Settle(tb, p, common.BigToHash(big.NewInt(int64(i))), env.Quorum()...)
 	}
 	return ps, ss
+}
+
+// pipeline submits n transactions, then waits for all of them.
+func pipeline(tb testing.TB, n int, submit func(i int) (*chain.Pending, error)) {
+	tb.Helper()
+	pending := make([]*chain.Pending, n)
+	for i := range pending {
+		pt, err := submit(i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pending[i] = pt
+	}
+	for _, pt := range pending {
+		if _, err := pt.Wait(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkGas reports the gas of each escrow operation (gas/op is per
@@ -123,19 +131,9 @@ func BenchmarkSettlementThroughput(b *testing.B) {
 			_, ss := openPayments(b, env, n)
 			b.StartTimer()
 			start := time.Now()
-			var pending []*chain.Pending
-			for _, s := range ss {
-				pt, err := env.Gateway.Sender.Submit(ctx, chain.Call{To: &env.C.Payment, Data: completeData(s)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				pending = append(pending, pt)
-			}
-			for _, pt := range pending {
-				if _, err := pt.Wait(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
+			pipeline(b, len(ss), func(i int) (*chain.Pending, error) {
+				return env.Gateway.Sender.Submit(ctx, chain.Call{To: &env.C.Payment, Data: completeData(ss[i])})
+			})
 			elapsed += time.Since(start)
 		}
 		b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "req/s")

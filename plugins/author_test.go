@@ -224,11 +224,7 @@ func TestAuthorRunVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := plugins.NewRuntime(plugins.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newRuntime(t, plugins.Config{})
 	ctx := context.Background()
 	for _, binary := range []bool{true, false} {
 		m := m
@@ -302,11 +298,7 @@ func TestAuthorRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := plugins.NewRuntime(plugins.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := newRuntime(t, plugins.Config{})
 	ctx := context.Background()
 	in := &abi.PriceInput{Version: abi.Version, Subnet: "demo", Model: "digits", InputTokens: 64}
 	var outputs []string
