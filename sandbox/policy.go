@@ -141,10 +141,11 @@ const (
 )
 
 // SystemPaths are the read-only paths a dynamically linked program and the
-// Debian Python need, those of them that exist on this machine.
+// Debian Python need (the alternatives hold libblas for numpy), those of
+// them that exist on this machine.
 func SystemPaths() []string {
 	var out []string
-	for _, p := range []string{"/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/localtime"} {
+	for _, p := range []string{"/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"} {
 		if _, err := os.Lstat(p); err == nil {
 			out = append(out, p)
 		}

@@ -22,6 +22,7 @@ const (
 // env is what a command sees of its process: output streams and the
 // environment.
 type env struct {
+	stdin          io.Reader // nil: no input
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
@@ -49,6 +50,9 @@ func commands() []command {
 		{"plugin sign", "write a plugin's manifest, signed, after loading it as a host would", runPluginSign},
 		{"plugin run", "call a plugin on one input document under a host's limits", runPluginRun},
 		{"plugin test", "run the ABI test vectors and the manifest's self-tests against a plugin", runPluginTest},
+		{"sandbox check", "print each sandbox layer, whether this kernel supports it, and try the profile", runSandboxCheck},
+		{"sandbox run", "run any command inside the model sandbox, to test this machine", runSandboxRun},
+		{"gpu info", "print this machine's GPUs (or CPU) and how worker slots would be placed on them", runGPUInfo},
 	}
 }
 
@@ -72,9 +76,12 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmd.run(ctx, e, rest)
 	}
 	var ue *usageError
+	var ce *exitCodeError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, &ce):
+		return ce.code
 	case errors.As(err, &ue):
 		prefix, help := "ncn", "ncn --help"
 		if ue.cmd != "" {
