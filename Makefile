@@ -49,12 +49,14 @@ build:
 test: deps
 	NCN_GETH=$(GETH) $(GO) test -p 2 -count=1 -timeout 25m ./...
 
-## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times
+## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times;
+## sandbox cold start vs bare exec
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
 	$(GO) test -run '^$$' -bench 'Load' -benchtime 3x ./plugins/
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./plugins/internal/meter/
+	$(GO) test -run '^$$' -bench Start -benchtime 50x ./sandbox/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build

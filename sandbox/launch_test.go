@@ -1,0 +1,99 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/ncn-network/ncn/sandbox"
+)
+
+// TestSetupErrorNamesStep: a failure inside stage two comes back as a
+// SetupError naming the step, and leaves nothing behind.
+func TestSetupErrorNamesStep(t *testing.T) {
+	requireLayers(t)
+	f := newFixture(t)
+	_, err := sandbox.Start(context.Background(), f.policy, sandbox.Cmd{Path: "/bin/true", Dir: "/nonexistent"})
+	var se *sandbox.SetupError
+	if !errors.As(err, &se) || se.Step != "chdir" {
+		t.Fatalf("Start with a missing working dir: %v, want a SetupError at chdir", err)
+	}
+	assertNoneLeft(t, f.policy.UID)
+	// A path the policy names must exist on the host.
+	p := f.policy
+	p.ReadOnly = append(p.ReadOnly, "/nonexistent/model")
+	if _, err := sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/true"}); err == nil {
+		t.Fatal("Start with a missing read-only path succeeded")
+	}
+	// A command missing inside the sandbox.
+	p = f.policy
+	p.ReadOnly = nil
+	_, err = sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/true"})
+	if !errors.As(err, &se) {
+		t.Fatalf("Start without the libraries /bin/true needs: %v, want a SetupError", err)
+	}
+}
+
+// TestContextKillsTree: cancelling the context kills the tree like the
+// deadline does.
+func TestContextKillsTree(t *testing.T) {
+	requireLayers(t)
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	proc, err := sandbox.Start(ctx, f.policy, sandbox.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 60 & sleep 60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, cancel)
+	err = proc.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || proc.ExitCode() != -1 {
+		t.Fatalf("Wait after cancel: %v, want killed by a signal", err)
+	}
+	assertNoneLeft(t, f.policy.UID)
+}
+
+// BenchmarkStart measures the sandbox's cold start: Start (fork, stage two,
+// every layer, exec) plus Wait for /bin/true, against running /bin/true
+// bare in the same run. The difference is what the sandbox adds before an
+// interpreter starts.
+func BenchmarkStart(b *testing.B) {
+	requireLayersB(b)
+	p := sandbox.Policy{ReadOnly: sandbox.SystemPaths()}
+	bare := func() time.Duration {
+		t0 := time.Now()
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	var sandboxed, plain, startOnly time.Duration
+	for b.Loop() {
+		plain += bare()
+		t0 := time.Now()
+		proc, err := sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/true"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		startOnly += time.Since(t0)
+		if err := proc.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		sandboxed += time.Since(t0)
+	}
+	n := time.Duration(b.N)
+	b.ReportMetric(float64((sandboxed/n).Microseconds())/1000, "sandboxed-ms/op")
+	b.ReportMetric(float64((plain/n).Microseconds())/1000, "bare-ms/op")
+	b.ReportMetric(float64((startOnly/n).Microseconds())/1000, "start-to-exec-ms/op")
+	b.ReportMetric(float64((sandboxed-plain)/n)/1e6, "overhead-ms/op")
+}
+
+func requireLayersB(b *testing.B) {
+	for _, s := range sandbox.Check() {
+		if !s.Supported {
+			b.Skipf("layer %s unsupported here: %s", s.Layer, s.Detail)
+		}
+	}
+}
