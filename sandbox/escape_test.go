@@ -126,10 +126,14 @@ func assertNoneLeft(t *testing.T, uid int) {
 		if err != nil {
 			continue
 		}
+		var zombie, mine bool
 		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid) {
-				t.Errorf("process %s of sandbox uid %d survived teardown", e.Name(), uid)
-			}
+			f := strings.Fields(line)
+			zombie = zombie || len(f) > 1 && f[0] == "State:" && f[1] == "Z" // dead, waiting for init to reap it
+			mine = mine || len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid)
+		}
+		if mine && !zombie {
+			t.Errorf("process %s of sandbox uid %d survived teardown", e.Name(), uid)
 		}
 	}
 }

@@ -39,6 +39,7 @@ type Process struct {
 	deadline atomic.Bool
 	stop     func() bool // stops the context watch
 
+	copies   sync.WaitGroup // output copiers, done once every writer end is closed
 	waitOnce sync.Once
 	waitErr  error
 	events   cgroupEvents // what the cgroup's limits did, read before removal
@@ -133,13 +134,25 @@ func Start(ctx context.Context, p Policy, c Cmd) (*Process, error) {
 	}
 	defer errR.Close()
 
+	// Output goes through pipes this package copies, not exec's: exec's
+	// Wait would wait for every holder of the pipe, and a tree without a
+	// PID namespace is killed only after its first process is waited for.
+	stdout, err := proc.output(c.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := proc.output(c.Stderr)
+	if err != nil {
+		return nil, err
+	}
 	cmd := &exec.Cmd{
 		Path:       fmt.Sprintf("/proc/self/fd/%d", self.Fd()),
 		Args:       []string{initArg0},
 		Env:        []string{},
 		Stdin:      c.Stdin,
-		Stdout:     c.Stdout,
-		Stderr:     c.Stderr,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		WaitDelay:  time.Second, // a stdin reader that never returns must not hold Wait
 		ExtraFiles: []*os.File{specR, errW},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: cloneFlags(p),
@@ -155,6 +168,11 @@ func Start(ctx context.Context, p Policy, c Cmd) (*Process, error) {
 	err = cmd.Start()
 	specR.Close()
 	errW.Close()
+	for _, w := range []io.Writer{stdout, stderr} {
+		if f, ok := w.(*os.File); ok && f != c.Stdout && f != c.Stderr {
+			f.Close() // the child has its copy
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: start stage two: %w", err)
 	}
@@ -227,7 +245,7 @@ func (p *Process) Wait() error {
 		// PID 1 is gone, so the kernel has killed its namespace; a tree
 		// without a PID namespace goes by process group and cgroup.
 		if !p.policy.Has(LayerPID) {
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			killGroup(p.cmd.Process.Pid)
 		}
 		if p.deadline.Load() {
 			err = fmt.Errorf("%w after %s", ErrDeadline, p.policy.Limits.WallTime)
@@ -235,6 +253,10 @@ func (p *Process) Wait() error {
 		if p.cg != nil {
 			p.events = p.cg.events()
 		}
+		if p.cg != nil {
+			p.cg.kill()
+		}
+		p.copies.Wait()
 		p.waitErr = errors.Join(err, p.cleanup())
 	})
 	return p.waitErr
@@ -250,6 +272,40 @@ func (p *Process) PIDsLimitHit() bool { return p.events.pidsMax > 0 }
 
 // ExitCode is the command's exit code after Wait, or -1 if a signal ended it.
 func (p *Process) ExitCode() int { return p.cmd.ProcessState.ExitCode() }
+
+// killGroup kills a process group and waits, briefly, until the kernel
+// has no member of it left (its orphans are reaped by init).
+func killGroup(pgid int) {
+	for range 500 {
+		if syscall.Kill(-pgid, syscall.SIGKILL) != nil {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// output returns what the child writes to for w: w itself if it is a file
+// (or nil), else a pipe whose read end is copied to w until every writer
+// has closed it.
+func (p *Process) output(w io.Writer) (io.Writer, error) {
+	if w == nil {
+		return nil, nil
+	}
+	if f, ok := w.(*os.File); ok {
+		return f, nil
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p.copies.Add(1)
+	go func() {
+		defer p.copies.Done()
+		defer r.Close()
+		_, _ = io.Copy(w, r)
+	}()
+	return pw, nil
+}
 
 func (p *Process) killAndWait() {
 	_ = p.Kill()

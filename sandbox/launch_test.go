@@ -1,9 +1,12 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -95,5 +98,47 @@ func requireLayersB(b *testing.B) {
 		if !s.Supported {
 			b.Skipf("layer %s unsupported here: %s", s.Layer, s.Detail)
 		}
+	}
+}
+
+// TestKillOnDeny: a policy may kill instead of failing the call.
+func TestKillOnDeny(t *testing.T) {
+	requireLayers(t)
+	f := newFixture(t)
+	p := f.policy
+	p.KillOnDeny = true
+	res, werr, _ := f.run(t, p, "mount", f.scratch)
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) || res != (attemptResult{}) {
+		t.Fatalf("mount under kill-on-deny: wait %v, printed %+v; want killed before printing", werr, res)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGSYS {
+		t.Fatalf("killed by %v, want SIGSYS", ee)
+	}
+}
+
+// TestProfileNone: without namespaces the command still runs as the
+// sandbox uid, under rlimits, and its process group is killed at teardown.
+func TestProfileNone(t *testing.T) {
+	requireLayers(t)
+	f := newFixture(t)
+	layers, _, err := sandbox.ForProfile(sandbox.ProfileNone, sandbox.Check())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.policy
+	p.Layers = layers
+	var out bytes.Buffer
+	proc, err := sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "id -u; ulimit -n; sleep 60 & echo started"}, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	assertNoneLeft(t, p.UID)
+	want := fmt.Sprintf("%d\n64\nstarted\n", p.UID)
+	if out.String() != want {
+		t.Fatalf("output %q, want %q", out.String(), want)
 	}
 }
