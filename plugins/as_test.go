@@ -1,6 +1,7 @@
 package plugins_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,15 +21,15 @@ import (
 	"github.com/ncn-network/ncn/sdk-plugins/pdk"
 )
 
-// The AssemblyScript plugin: the reputation strategy written against the
-// JSON form of the ABI in another language. Built by
+// The AssemblyScript plugin: the five select strategies written against
+// both forms of the ABI in another language. Built by
 //
 //	npm ci --prefix sdk-plugins/examples/reputation-as && npm --prefix sdk-plugins/examples/reputation-as run --silent build
 const asWasm = "sdk-plugins/examples/reputation-as/build/reputation.wasm"
 
-// loadAS loads the AssemblyScript plugin as a registry would serve it:
-// signed, JSON only.
-func loadAS(t testing.TB) *plugins.Plugin {
+// asModule is the AssemblyScript plugin and a manifest for it signed as a
+// registry would serve it, speaking both forms.
+func asModule(t testing.TB) ([]byte, plugins.Manifest) {
 	t.Helper()
 	wasm, err := os.ReadFile(filepath.Join(pluginstest.ModuleRoot(t), asWasm))
 	if err != nil {
@@ -39,10 +40,17 @@ func loadAS(t testing.TB) *plugins.Plugin {
 		t.Fatal(err)
 	}
 	m := plugins.Manifest{Name: "reputation-as", Version: "0.1.0", Kinds: []abi.Kind{abi.KindSelect},
-		ABIVersion: abi.Version, SHA256: plugins.HashWasm(wasm), Binary: false}
+		ABIVersion: abi.Version, SHA256: plugins.HashWasm(wasm), Binary: true}
 	if err := m.Sign(key); err != nil {
 		t.Fatal(err)
 	}
+	return wasm, m
+}
+
+// loadAS loads the AssemblyScript plugin.
+func loadAS(t testing.TB) *plugins.Plugin {
+	t.Helper()
+	wasm, m := asModule(t)
 	p, err := newRuntime(t, plugins.Config{}).Load(context.Background(), wasm, m, plugins.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -51,10 +59,10 @@ func loadAS(t testing.TB) *plugins.Plugin {
 	return p
 }
 
-// TestAssemblyScriptPluginPassesVectors runs the abi vectors of the
-// reputation strategy, and the unknown-strategy one, through the
-// AssemblyScript plugin: raw JSON documents through Call, and typed
-// through Select.
+// TestAssemblyScriptPluginPassesVectors runs the abi select vectors
+// through the AssemblyScript plugin: raw JSON documents and their binary
+// form through Call (the binary answer byte for byte the Go reference's),
+// and typed through Select.
 func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 	p := loadAS(t)
 	vs, err := abi.Vectors()
@@ -70,9 +78,6 @@ func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 		if err := json.Unmarshal(v.Input, &in); err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
-		if in.Strategy != selection.Reputation && v.Error != abi.CodeUnknownStrategy {
-			continue
-		}
 		ran++
 		t.Run(v.Name, func(t *testing.T) {
 			res, err := p.Call(context.Background(), abi.KindSelect, v.Input)
@@ -85,6 +90,7 @@ func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 			} else if !sameJSONDoc(res.Output, v.Output) {
 				t.Fatalf("Call: got %s\nwant %s", res.Output, v.Output)
 			}
+			checkAgainstGo(t, p, abi.EncodeSelectInput(&in, abi.FormBinary))
 
 			out, _, err := p.Select(context.Background(), &in)
 			if v.Error != "" {
@@ -105,35 +111,19 @@ func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 			}
 		})
 	}
-	if ran < 7 {
-		t.Fatalf("ran %d vectors; the file has fewer reputation vectors than expected", ran)
+	if ran < 30 {
+		t.Fatalf("ran %d vectors; the file has fewer select vectors than expected", ran)
 	}
 }
 
-// reputationOnly is the Go reference restricted to what the AssemblyScript
-// plugin implements.
-func reputationOnly(in *abi.SelectInput) ([]int, error) {
-	if in.Strategy != selection.Reputation {
-		return nil, abi.Errorf(abi.CodeUnknownStrategy, "no strategy %q (have reputation)", in.Strategy)
-	}
-	return selection.Rank(in)
-}
-
-// checkAgainstGo runs a JSON select document through the plugin and through
-// the Go reference (sdk-plugins/pdk with selection.Rank) and wants the same
-// ids or the same error code. It returns the plugin's instruction count.
+// checkAgainstGo runs a select document, in either form, through the
+// plugin and through the Go reference (sdk-plugins/pdk with
+// selection.Rank) and wants the same ids (a binary answer byte for byte)
+// or the same error code. It returns the plugin's instruction count.
 func checkAgainstGo(t *testing.T, p *plugins.Plugin, input []byte) uint64 {
 	t.Helper()
 	res, err := p.Call(context.Background(), abi.KindSelect, input)
-	if abi.FormOf(input) != abi.FormJSON {
-		// Not JSON: the host never sends it to a JSON-only plugin, and the
-		// Go reference would try the binary form.
-		if plugins.Code(err) != abi.CodeInvalidInput {
-			t.Fatalf("input %q is not JSON: got %v, want invalid_input", input, err)
-		}
-		return 0
-	}
-	want, code := pdk.RunSelect(input, reputationOnly)
+	want, code := pdk.RunSelect(input, selection.Rank)
 	if code != pdk.OK {
 		wantCode := abi.UnmarshalError(want).Code
 		if plugins.Code(err) != wantCode {
@@ -144,8 +134,8 @@ func checkAgainstGo(t *testing.T, p *plugins.Plugin, input []byte) uint64 {
 	if err != nil {
 		t.Fatalf("input %q:\ngot %v\nwant %s", input, err, want)
 	}
-	if !sameJSONDoc(res.Output, want) {
-		t.Fatalf("input %q:\ngot  %s\nwant %s", input, res.Output, want)
+	if abi.FormOf(input) == abi.FormJSON && !sameJSONDoc(res.Output, want) || abi.FormOf(input) != abi.FormJSON && !bytes.Equal(res.Output, want) {
+		t.Fatalf("input %q:\ngot  %q\nwant %q", input, res.Output, want)
 	}
 	return res.Instructions
 }
@@ -213,7 +203,8 @@ func asCases() []struct{ name, input string } {
 		{"count -1", doc(`"count":-1`)},
 		{"count 1025", doc(`"count":1025`)},
 		{"count 1024", doc(`"count":1024,"candidates":[{"id":"a"}]`)},
-		{"unknown strategy", `{"version":1,"strategy":"stake","purpose":"compute","candidates":[{"id":"a"}]}`},
+		{"unknown strategy", `{"version":1,"strategy":"alphabetical","purpose":"compute","candidates":[{"id":"a"}]}`},
+		{"stake", `{"version":1,"strategy":"stake","purpose":"compute","candidates":[{"id":"a","stake":1},{"id":"b","stake":2}]}`},
 		{"empty strategy", `{"version":1,"purpose":"compute","candidates":[{"id":"a"}]}`},
 		{"strategy case", `{"version":1,"strategy":"Reputation","purpose":"compute"}`},
 		{"strategy 256 bytes", `{"version":1,"strategy":"` + strings.Repeat("r", 256) + `","purpose":"compute"}`},
@@ -267,6 +258,38 @@ func asCases() []struct{ name, input string } {
 		{"empty", ``},
 		{"empty object", `{}`},
 		{"binary magic", "NSI\x01"},
+		{"binary bad magic", "NSX\x01" + strings.Repeat("\x00", 40)},
+	}
+}
+
+// binaryCases are binary documents at the edges of abi's binary decoder.
+func binaryCases() []struct {
+	name  string
+	input []byte
+} {
+	in := &abi.SelectInput{Version: abi.Version, Strategy: "performance", Purpose: abi.PurposeValidator, Count: 2, Candidates: []abi.Candidate{
+		{ID: "0x00000000000000000000000000000000000000ff", SuccessBps: 10, LatencyMs: 5, Capabilities: []string{"gpu"}},
+		{ID: "plain", SuccessBps: 10, LatencyMs: 4, Price: "7"},
+		{ID: "0xAB", SuccessBps: 11, Capabilities: []string{"gpu", "cpu"}},
+	}}
+	good := abi.EncodeSelectInput(in, abi.FormBinary)
+	with := func(at int, b byte) []byte {
+		out := bytes.Clone(good)
+		out[at] = b
+		return out
+	}
+	purposeAt := 4 + 32
+	return []struct {
+		name  string
+		input []byte
+	}{
+		{"good", good},
+		{"every prefix is truncated", nil}, // expanded by the caller
+		{"trailing byte", append(bytes.Clone(good), 0)},
+		{"bad purpose", with(purposeAt, 2)},
+		{"bad id tag", with(bytes.Index(good, []byte{0, 5, 'p'}), 7)},
+		{"capability index out of range", with(len(good)-1, 9)},
+		{"too many candidates", append(bytes.Clone(good[:bytes.Index(good, []byte{1, 0, 0, 0})-2]), 0x04, 0x01)},
 	}
 }
 
@@ -280,6 +303,18 @@ func TestAssemblyScriptMatchesGo(t *testing.T) {
 			checkAgainstGo(t, p, []byte(tc.input))
 		})
 	}
+	for _, tc := range binaryCases() {
+		t.Run("binary/"+tc.name, func(t *testing.T) {
+			if tc.input == nil {
+				good := binaryCases()[0].input
+				for i := range good {
+					checkAgainstGo(t, p, good[:i])
+				}
+				return
+			}
+			checkAgainstGo(t, p, tc.input)
+		})
+	}
 	t.Run("generated", func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for i := 0; i < 100; i++ {
@@ -287,7 +322,11 @@ func TestAssemblyScriptMatchesGo(t *testing.T) {
 			if i == 0 {
 				n = abi.MaxCandidates
 			}
-			in := &abi.SelectInput{Version: abi.Version, Strategy: selection.Reputation, Purpose: abi.PurposeValidator, Count: rng.IntN(8)}
+			strategies := []string{selection.Random, selection.Reputation, selection.Stake, selection.Performance, selection.Weighted, ""}
+			in := &abi.SelectInput{Version: abi.Version, Strategy: strategies[i%len(strategies)], Purpose: abi.PurposeValidator, Count: rng.IntN(8)}
+			for k := range in.Seed {
+				in.Seed[k] = byte(rng.Uint32())
+			}
 			for j := 0; j < n; j++ {
 				// Few reputations and ids with shared prefixes, so ties
 				// and the byte order of ids decide most places.
@@ -295,8 +334,11 @@ func TestAssemblyScriptMatchesGo(t *testing.T) {
 				if i == 0 {
 					id = fmt.Sprintf("0x%0124x", j) // the longest ids the limit allows (128 bytes)
 				}
+				// Few distinct values, so ties decide many places; stakes
+				// near the top of uint64 for the weighted score's 128 bits.
 				in.Candidates = append(in.Candidates, abi.Candidate{ID: id, Reputation: uint32(rng.IntN(4) * 33),
-					Stake: rng.Uint64(), SuccessBps: uint32(rng.IntN(10001)), LatencyMs: rng.Uint32(), Load: uint32(rng.IntN(101)),
+					Stake:      []uint64{0, 1, rng.Uint64(), rng.Uint64N(1e18), ^uint64(0) - rng.Uint64N(3)}[rng.IntN(5)],
+					SuccessBps: uint32(rng.IntN(3) * 5000), LatencyMs: uint32(rng.IntN(3)) * 2e9, Load: uint32(rng.IntN(101)),
 					Price: fmt.Sprint(rng.Uint64()), Capabilities: []string{"gpu"}})
 			}
 			input, err := json.Marshal(in)
@@ -304,6 +346,7 @@ func TestAssemblyScriptMatchesGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			used := checkAgainstGo(t, p, input)
+			checkAgainstGo(t, p, abi.EncodeSelectInput(in, abi.FormBinary))
 			if i == 0 {
 				t.Logf("%d candidates, %d bytes of JSON: %d instructions", n, len(input), used)
 			}

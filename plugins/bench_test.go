@@ -63,31 +63,39 @@ func measure(b *testing.B, call func() error, native func()) {
 }
 
 // BenchmarkSelect100 is select over 100 candidates (weighted strategy),
-// plugin vs its native twin, binary and JSON forms, metering on and off.
+// plugin vs its native twin, binary and JSON forms, metering on and off:
+// the Go-built defaults (go) and the AssemblyScript plugin (as).
 func BenchmarkSelect100(b *testing.B) {
-	wasm, m, _ := builtin.Defaults()
+	defWasm, defManifest, _ := builtin.Defaults()
+	asWasm, asManifest := asModule(b)
 	in := select100("weighted")
-	for _, metered := range []bool{true, false} {
-		for _, f := range []abi.Form{abi.FormBinary, abi.FormJSON} {
-			name := fmt.Sprintf("metered=%v/form=%s", metered, map[abi.Form]string{abi.FormBinary: "binary", abi.FormJSON: "json"}[f])
-			b.Run(name, func(b *testing.B) {
-				r := newRuntime(b, plugins.Config{Unmetered: !metered})
-				p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer p.Close()
-				input := abi.EncodeSelectInput(in, f)
-				var instr uint64
-				measure(b, func() error {
-					res, err := p.Call(context.Background(), abi.KindSelect, input)
-					if err == nil {
-						instr = res.Instructions
+	for _, module := range []string{"go", "as"} {
+		wasm, m := defWasm, defManifest
+		if module == "as" {
+			wasm, m = asWasm, asManifest
+		}
+		for _, metered := range []bool{true, false} {
+			for _, f := range []abi.Form{abi.FormBinary, abi.FormJSON} {
+				name := fmt.Sprintf("plugin=%s/metered=%v/form=%s", module, metered, map[abi.Form]string{abi.FormBinary: "binary", abi.FormJSON: "json"}[f])
+				b.Run(name, func(b *testing.B) {
+					r := newRuntime(b, plugins.Config{Unmetered: !metered})
+					p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+					if err != nil {
+						b.Fatal(err)
 					}
-					return err
-				}, func() { pdk.RunSelect(input, selection.Rank) })
-				b.ReportMetric(float64(instr), "instructions")
-			})
+					defer p.Close()
+					input := abi.EncodeSelectInput(in, f)
+					var instr uint64
+					measure(b, func() error {
+						res, err := p.Call(context.Background(), abi.KindSelect, input)
+						if err == nil {
+							instr = res.Instructions
+						}
+						return err
+					}, func() { pdk.RunSelect(input, selection.Rank) })
+					b.ReportMetric(float64(instr), "instructions")
+				})
+			}
 		}
 	}
 }

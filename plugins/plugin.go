@@ -38,13 +38,24 @@ type Plugin struct {
 type instance struct {
 	p      *extism.Plugin
 	stderr *bytes.Buffer // the plugin's WASI stderr: how a Go plugin says "out of memory"
+	// io: whether the module imports abi.IOModule, so its input and output
+	// travel through those host functions, not the Extism kernel.
+	io ioLink
 }
 
-// callState is what the meter's host functions report during one call.
+// callState is one call as the host functions see it: what the meter
+// reports, and the input and output the abi.IOModule functions move.
 type callState struct {
 	exhausted bool
 	used      uint64
 	reported  bool
+
+	mem            *linearMemory // the plugin's, when it imports abi.IOModule
+	input          []byte
+	maxOutput      int
+	output         []byte
+	outputSet      bool
+	outputTooLarge uint32 // the length of an output_write past maxOutput
 }
 
 type callStateKey struct{}
@@ -64,7 +75,7 @@ func newPlugin(ctx context.Context, r *Runtime, m Manifest, wasm []byte, limits 
 		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxVarBytes: 1},
 	}
-	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, meterFunctions())
+	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(meterFunctions(), ioFunctions()...))
 	if err != nil {
 		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "compile: %v", err)}
 	}
@@ -120,7 +131,8 @@ func (p *Plugin) instantiate(ctx context.Context, warm bool) (*instance, error) 
 	// determinism changes.
 	memLimit := strconv.FormatUint(uint64(p.limits.MemoryPages)*65536*3/4, 10)
 	mc := wazero.NewModuleConfig().WithStderr(stderr).WithEnv("GOMEMLIMIT", memLimit).WithEnv("GOGC", "off")
-	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	var link ioLink
+	ep, err := p.compiled.Instance(link.linking(ctx), extism.PluginInstanceConfig{ModuleConfig: mc})
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +142,23 @@ func (p *Plugin) instantiate(ctx context.Context, warm bool) (*instance, error) 
 	// do, and a budget verdict depend on which instance served it.
 	if warm && len(p.m.SelfTests) > 0 {
 		st := p.m.SelfTests[0]
-		wctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, &callState{})
-		if _, _, err := ep.CallWithContext(wctx, st.Kind.Export(), st.Input); err != nil && !isPluginError(err) {
+		cs := &callState{mem: link.mem, input: st.Input, maxOutput: p.limits.MaxOutputBytes}
+		wctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, cs)
+		if _, _, err := ep.CallWithContext(wctx, st.Kind.Export(), kernelInput(link, st.Input)); err != nil && !isPluginError(err) {
 			ep.Close(ctx)
 			return nil, fmt.Errorf("warm up on self-test %q: %v", st.Name, firstLine(err))
 		}
 	}
-	return &instance{p: ep, stderr: stderr}, nil
+	return &instance{p: ep, stderr: stderr, io: link}, nil
+}
+
+// kernelInput is what the Extism kernel is given as a call's input: nothing
+// when the module reads it through abi.IOModule instead.
+func kernelInput(link ioLink, input []byte) []byte {
+	if link.imports {
+		return nil
+	}
+	return input
 }
 
 func (p *Plugin) get(ctx context.Context) (*instance, error) {
@@ -194,14 +216,14 @@ func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result
 		p.inflight.Done()
 		return nil, fail(abi.CodeTrap, err.Error(), "instantiate")
 	}
-	st := &callState{}
+	st := &callState{mem: inst.io.mem, input: input, maxOutput: p.limits.MaxOutputBytes}
 	// The call ignores cancellation (the budget bounds it); the backstop
 	// below only stops waiting.
 	cctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, st)
 	start := time.Now()
 	done := make(chan outcome, 1)
 	go func() {
-		rc, out, err := inst.p.CallWithContext(cctx, kind.Export(), input)
+		rc, out, err := inst.p.CallWithContext(cctx, kind.Export(), kernelInput(inst.io, input))
 		done <- outcome{rc, out, err}
 	}()
 	timer := time.NewTimer(p.cfg.Timeout)
@@ -221,6 +243,9 @@ func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result
 
 	if o.err != nil && o.rc == 0 {
 		o.rc = 1
+	}
+	if st.outputSet {
+		o.out = st.output
 	}
 	if st.exhausted || (o.err != nil && !isPluginError(o.err)) {
 		// The module trapped, exited or ran out of budget: discard the
@@ -244,8 +269,8 @@ func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result
 		}
 		return nil, &CallError{Plugin: p.m.ID(), Kind: kind, Err: e}
 	}
-	if len(o.out) > p.limits.MaxOutputBytes {
-		return nil, fail(abi.CodeOutputTooLarge, "", "output is %d bytes, the limit is %d", len(o.out), p.limits.MaxOutputBytes)
+	if st.outputTooLarge > 0 || len(o.out) > p.limits.MaxOutputBytes {
+		return nil, fail(abi.CodeOutputTooLarge, "", "output is %d bytes, the limit is %d", max(int(st.outputTooLarge), len(o.out)), p.limits.MaxOutputBytes)
 	}
 	return &Result{Output: o.out, Instructions: st.used, Elapsed: elapsed}, nil
 }

@@ -119,6 +119,22 @@ func TestDefaultsMatchNativeTwins(t *testing.T) {
 	}
 }
 
+// TestHostIOOutputLimit: a plugin that writes its output through the
+// host's I/O functions (abi.IOModule, as the pdk does) is held to the
+// output limit there, and stays usable: nothing was copied.
+func TestHostIOOutputLimit(t *testing.T) {
+	p := loadDefaults(t, newRuntime(t, plugins.Config{MaxOutputBytes: 256}))
+	in := select100("stake")
+	in.Count = 0
+	if _, err := p.Call(context.Background(), abi.KindSelect, abi.EncodeSelectInput(in, abi.FormJSON)); plugins.Code(err) != abi.CodeOutputTooLarge {
+		t.Fatalf("got %v, want %s", err, abi.CodeOutputTooLarge)
+	}
+	in.Count = 1
+	if _, _, err := p.Select(context.Background(), in); err != nil {
+		t.Fatalf("a small output after a refused one: %v", err)
+	}
+}
+
 // TestDeterministicAcrossRuntimes: two separate runtimes give byte-identical
 // outputs and identical instruction counts.
 func TestDeterministicAcrossRuntimes(t *testing.T) {

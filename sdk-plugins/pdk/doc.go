@@ -9,5 +9,5 @@
 // -buildmode=c-shared). The Run* functions hold all the logic and compile
 // for any target, so a plugin's code can be tested, fuzzed and benchmarked
 // natively; the exported wrappers (wasip1 only) just move bytes in and out
-// through the Extism PDK.
+// through the host's I/O functions (abi.IOModule).
 package pdk

@@ -1,18 +1,25 @@
-// reputation-as: the "reputation" select strategy of the NCN plugin ABI
-// (abi/doc.go) as an AssemblyScript Extism plugin, to show that the ABI
-// does not depend on Go. It speaks only the JSON form (its manifest says
-// "binary": false) and is a twin of the Go reference,
-// sdk-plugins/examples/selection with strategy "reputation", run through
-// sdk-plugins/pdk: the same input gives the same ids or the same error
-// code. plugins/as_test.go checks it against abi/testdata/vectors.json and
-// against the Go code on edge cases, generated rankings and fuzzed input.
+// reputation-as: the five select strategies of the NCN plugin ABI
+// (abi/doc.go) — random, reputation, stake, performance, weighted — as an
+// AssemblyScript plugin, to show that the ABI does not depend on Go, and as
+// a lean select: a tenth of the instructions of the Go-built defaults. It
+// was the reputation strategy alone, hence the name. It speaks both forms
+// (its manifest says "binary": true), answers in the form it was asked in,
+// and is a twin of the Go reference, sdk-plugins/examples/selection run
+// through sdk-plugins/pdk: the same input gives the same ids (a binary
+// answer byte for byte) or the same error code. plugins/as_test.go checks
+// it against abi/testdata/vectors.json and against the Go code on edge
+// cases, generated rankings and fuzzed input.
 //
-// The input is decoded as Go's encoding/json decodes it into
+// Input and output move through the host's ncn_io functions (abi.IOModule)
+// in one host call each, not the Extism kernel's 8 bytes per call.
+//
+// The JSON input is decoded as Go's encoding/json decodes it into
 // abi.SelectInput (keys matched case-insensitively, null leaves a field
 // alone, integers only as integer literals, invalid UTF-8 and unpaired
 // surrogates become U+FFFD, a repeated array key decodes into the elements
-// already there), then checked as abi.SelectInput.Validate checks it. Ids
-// are compared as UTF-8 bytes, as Go compares strings.
+// already there), the binary one as abi.DecodeSelectInput decodes it, then
+// both are checked as abi.SelectInput.Validate checks them. Ids are
+// compared as UTF-8 bytes, as Go compares strings.
 //
 // Memory: the stub runtime (a bump allocator, no GC) reset at the start of
 // every call, so each call starts from the same empty heap and pays only
@@ -24,8 +31,17 @@
 //
 //	npm ci --prefix sdk-plugins/examples/reputation-as && npm --prefix sdk-plugins/examples/reputation-as run --silent build
 
-import { Host } from "@extism/as-pdk";
-import { input_length, input_load_u64, input_load_u8 } from "@extism/as-pdk/lib/env";
+// The host's input and output functions (abi.IOModule, abi/doc.go): the
+// whole input and output in one host call each.
+// @ts-ignore: decorator
+@external("ncn_io", "input_length")
+declare function ioInputLength(): i32;
+// @ts-ignore: decorator
+@external("ncn_io", "input_read")
+declare function ioInputRead(dst: usize, n: i32): i32;
+// @ts-ignore: decorator
+@external("ncn_io", "output_write")
+declare function ioOutputWrite(src: usize, n: i32): void;
 
 // Error codes (abi/errors.go).
 const INVALID_INPUT = "invalid_input";
@@ -103,6 +119,8 @@ class Candidate {
 }
 
 class Input {
+  binary: bool = false; // read from the binary form, to be answered in it
+  seed: u64 = 0; // the seed's first 8 bytes, big-endian (abi.Seed.Uint64)
   version: i64 = 0;
   strategy: u64 = 0;
   purpose: u64 = 0;
@@ -677,9 +695,9 @@ function inputField(p: Parser, key: u64): void {
   }
 }
 
-// seed checks the seed as abi.Seed.UnmarshalJSON does: a string of 32 bytes
-// of hex, 0x-prefixed or not; null is an error there too. The ranking does
-// not use it.
+// seed reads the seed as abi.Seed.UnmarshalJSON does: a string of 32 bytes
+// of hex, 0x-prefixed or not; null is an error there too. The random
+// strategy uses its first 8 bytes.
 function seed(p: Parser): void {
   if (p.peek() != QUOTE) {
     p.fail("seed: want a string");
@@ -696,12 +714,16 @@ function seed(p: Parser): void {
     p.fail("seed: want 32 bytes of hex");
     return;
   }
+  let v: u64 = 0;
   for (let i = 0; i < n; i++) {
-    if (hexVal(<i32>load<u8>(s + <usize>i)) < 0) {
+    const h = hexVal(<i32>load<u8>(s + <usize>i));
+    if (h < 0) {
       p.fail("seed: bad hex");
       return;
     }
+    if (i < 16) v = (v << 4) | <u64>h;
   }
+  cur!.seed = v;
 }
 
 function candidateElement(p: Parser, i: i32): void {
@@ -941,8 +963,13 @@ class Writer {
     this.byte(QUOTE);
   }
 
+  u16(v: i32): void {
+    this.byte(v >> 8);
+    this.byte(v);
+  }
+
   send(): void {
-    Host.output(this.buf.subarray(0, this.len));
+    ioOutputWrite(this.buf.dataStart, this.len);
   }
 }
 
@@ -964,12 +991,283 @@ function failWith(code: string, message: string, detail: u64 = 0): i32 {
 
 // readHostInput copies this call's input into memory.
 function readHostInput(): Parser {
-  const n = <i32>input_length();
+  const n = ioInputLength();
   const base = heap.alloc(<usize>n + 8);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) store<u64>(base + <usize>i, input_load_u64(<u64>i));
-  for (; i < n; i++) store<u8>(base + <usize>i, input_load_u8(<u64>i));
+  ioInputRead(base, n);
   return new Parser(base, n);
+}
+
+// --- the binary form (abi/binary.go) ---
+
+// Magics as little-endian words: "NSI\x01" and "NSO\x01".
+const MAGIC_SELECT_IN: u32 = 0x0149534e;
+const MAGIC_SELECT_OUT: u32 = 0x014f534e;
+
+// The purposes' spellings, for validate.
+const COMPUTE = memory.data<u8>([0x63, 0x6f, 0x6d, 0x70, 0x75, 0x74, 0x65]);
+const VALIDATOR = memory.data<u8>([0x76, 0x61, 0x6c, 0x69, 0x64, 0x61, 0x74, 0x6f, 0x72]);
+
+// BinReader reads big-endian fields with bounds checks; the first failure
+// sticks in err and later reads return zero, as abi's reader does.
+class BinReader {
+  base: usize;
+  len: i32;
+  pos: i32 = 0;
+  err: string | null = null;
+
+  constructor(base: usize, len: i32) {
+    this.base = base;
+    this.len = len;
+  }
+
+  fail(why: string): void {
+    if (this.err === null) this.err = "select input: " + why + " at byte " + this.pos.toString();
+  }
+
+  need(n: i32): bool {
+    if (this.err !== null) return false;
+    if (this.pos + n > this.len) {
+      this.fail("truncated");
+      return false;
+    }
+    return true;
+  }
+
+  u8(): i32 {
+    if (!this.need(1)) return 0;
+    const v = <i32>load<u8>(this.base + <usize>this.pos);
+    this.pos += 1;
+    return v;
+  }
+
+  u16(): i32 {
+    if (!this.need(2)) return 0;
+    const v = <i32>bswap<u16>(load<u16>(this.base + <usize>this.pos));
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): u64 {
+    if (!this.need(4)) return 0;
+    const v = <u64>bswap<u32>(load<u32>(this.base + <usize>this.pos));
+    this.pos += 4;
+    return v;
+  }
+
+  u64(): u64 {
+    if (!this.need(8)) return 0;
+    const v = bswap<u64>(load<u64>(this.base + <usize>this.pos));
+    this.pos += 8;
+    return v;
+  }
+
+  str8(): u64 {
+    const n = this.u8();
+    if (!this.need(n)) return 0;
+    const s = n == 0 ? <u64>0 : span(this.base + <usize>this.pos, n);
+    this.pos += n;
+    return s;
+  }
+}
+
+// readBinary decodes the binary select input as abi.DecodeSelectInput does;
+// on failure it returns null with the reason in r.err. Ids sent as 20-byte
+// addresses are spelled back as 0x-hex in an arena.
+function readBinary(r: BinReader): Input | null {
+  const in_ = new Input();
+  in_.binary = true;
+  in_.version = VERSION;
+  if (!r.need(4) || load<u32>(r.base) != MAGIC_SELECT_IN) {
+    r.err = "select input: neither JSON nor the binary form";
+    return null;
+  }
+  r.pos = 4;
+  if (r.need(32)) {
+    in_.seed = bswap<u64>(load<u64>(r.base + 4));
+    r.pos += 32;
+  }
+  const purpose = r.u8();
+  if (purpose == 0) {
+    in_.purpose = span(COMPUTE, 7);
+  } else if (purpose == 1) {
+    in_.purpose = span(VALIDATOR, 9);
+  } else {
+    r.fail("bad purpose");
+    return null;
+  }
+  in_.count = <i64>r.u16();
+  in_.strategy = r.str8();
+  const nCaps = r.u8();
+  const caps = new StaticArray<u64>(nCaps);
+  for (let i = 0; i < nCaps; i++) unchecked(caps[i] = r.str8());
+  const n = r.u16();
+  if (n > MAX_CANDIDATES) {
+    r.fail("too many candidates");
+    return null;
+  }
+  let hex = heap.alloc(<usize>n * 42);
+  const list = new Array<Candidate>(0);
+  for (let i = 0; i < n && r.err === null; i++) {
+    const c = new Candidate();
+    const tag = r.u8();
+    if (tag == 0) {
+      c.id = r.str8();
+    } else if (tag == 1) {
+      if (r.need(20)) {
+        c.id = span(hex, 42);
+        store<u8>(hex, ZERO);
+        store<u8>(hex + 1, 0x78); // x
+        for (let k = 0; k < 20; k++) {
+          const b = <i32>load<u8>(r.base + <usize>(r.pos + k));
+          store<u8>(hex + 2 + <usize>(2 * k), <u8>"0123456789abcdef".charCodeAt(b >> 4));
+          store<u8>(hex + 3 + <usize>(2 * k), <u8>"0123456789abcdef".charCodeAt(b & 15));
+        }
+        hex += 42;
+        r.pos += 20;
+      }
+    } else {
+      r.fail("bad id tag");
+    }
+    c.stake = r.u64();
+    c.reputation = <u64>r.u8();
+    c.successBps = <u64>r.u16();
+    c.latencyMs = r.u32();
+    c.load = <u64>r.u8();
+    c.price = r.str8();
+    const k = r.u8();
+    for (let j = 0; j < k; j++) {
+      const idx = r.u8();
+      if (r.err !== null) break;
+      if (idx >= nCaps) {
+        r.fail("capability index out of range");
+        break;
+      }
+      c.caps.push(unchecked(caps[idx]));
+    }
+    c.nCaps = c.caps.length;
+    list.push(c);
+  }
+  if (r.err !== null) return null;
+  if (r.pos != r.len) {
+    r.fail("trailing bytes");
+    return null;
+  }
+  in_.candidates = list;
+  in_.n = list.length;
+  return in_;
+}
+
+// --- the strategies (sdk-plugins/examples/selection) ---
+
+// rankByKey: key descending, ties by id ascending. A stable merge sort of
+// the id order (byID), so equal keys keep it.
+function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
+  const n = keys.length;
+  let a = new StaticArray<i32>(n);
+  let b = new StaticArray<i32>(n);
+  for (let i = 0; i < n; i++) unchecked(a[i] = byID[i]);
+  for (let width = 1; width < n; width <<= 1) {
+    for (let lo = 0; lo < n; lo += width << 1) {
+      const mid = min(lo + width, n);
+      const hi = min(lo + (width << 1), n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = unchecked(a[i]);
+        const y = unchecked(a[j]);
+        if (unchecked(keys[y]) > unchecked(keys[x])) {
+          unchecked(b[k] = y);
+          j++;
+        } else {
+          unchecked(b[k] = x);
+          i++;
+        }
+        k++;
+      }
+      for (; i < mid; i++, k++) unchecked(b[k] = a[i]);
+      for (; j < hi; j++, k++) unchecked(b[k] = a[j]);
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// rankRandom: the id order shuffled by Fisher-Yates driven by splitmix64
+// from the seed, as selection.shuffle does.
+function rankRandom(in_: Input): StaticArray<i32> {
+  const n = in_.n;
+  const out = new StaticArray<i32>(n);
+  for (let i = 0; i < n; i++) unchecked(out[i] = byID[i]);
+  let state = in_.seed;
+  for (let i = n - 1; i > 0; i--) {
+    state += 0x9e3779b97f4a7c15;
+    let z = state;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111eb;
+    z = z ^ (z >>> 31);
+    const j = <i32>(z % <u64>(i + 1));
+    const t = unchecked(out[i]);
+    unchecked(out[i] = out[j]);
+    unchecked(out[j] = t);
+  }
+  return out;
+}
+
+// mulHi is the high 64 bits of a*b, b < 2^32.
+function mulHi(a: u64, b: u64): u64 {
+  return ((a >>> 32) * b + (((a & 0xffffffff) * b) >>> 32)) >>> 32;
+}
+
+// atMost reports a*b <= c*d exactly (b, d < 2^32).
+function atMost(a: u64, b: u64, c: u64, d: u64): bool {
+  const h1 = mulHi(a, b);
+  const h2 = mulHi(c, d);
+  return h1 < h2 || (h1 == h2 && a * b <= c * d);
+}
+
+const STAKE_PPM: u64 = 600000;
+
+// stakePart is floor(stake * 600000 / maxStake) for stake <= maxStake, as
+// selection.weightedScore computes it in 128 bits: an estimate in floating
+// point, corrected exactly.
+function stakePart(stake: u64, maxStake: u64): u64 {
+  let q = <u64>Math.floor(<f64>stake / <f64>maxStake * <f64>STAKE_PPM);
+  if (q > STAKE_PPM) q = STAKE_PPM;
+  while (q > 0 && !atMost(maxStake, q, stake, STAKE_PPM)) q--;
+  while (q < STAKE_PPM && atMost(maxStake, q + 1, stake, STAKE_PPM)) q++;
+  return q;
+}
+
+// rankBy ranks a validated input by a strategy, or returns null for an
+// unknown one.
+function rankBy(in_: Input): StaticArray<i32> | null {
+  const n = in_.n;
+  const s = in_.strategy;
+  if (spanIs(s, "reputation")) return rankByReputation(in_);
+  if (spanIs(s, "random")) return rankRandom(in_);
+  const keys = new StaticArray<u64>(n);
+  if (spanIs(s, "stake")) {
+    for (let i = 0; i < n; i++) unchecked(keys[i] = unchecked(in_.candidates[i]).stake);
+  } else if (spanIs(s, "performance")) {
+    // success descending, then latency ascending
+    for (let i = 0; i < n; i++) {
+      const c = unchecked(in_.candidates[i]);
+      unchecked(keys[i] = (c.successBps << 32) | (0xffffffff - c.latencyMs));
+    }
+  } else if (spanIs(s, "weighted") || spanLen(s) == 0) {
+    let maxStake: u64 = 0;
+    for (let i = 0; i < n; i++) maxStake = max(maxStake, unchecked(in_.candidates[i]).stake);
+    for (let i = 0; i < n; i++) {
+      const c = unchecked(in_.candidates[i]);
+      unchecked(keys[i] = (maxStake > 0 ? stakePart(c.stake, maxStake) : 0) + c.reputation * 4000);
+    }
+  } else {
+    return null;
+  }
+  return rankByKey(keys);
 }
 
 function rank(): i32 {
@@ -978,8 +1276,18 @@ function rank(): i32 {
   cur = null;
   curCand = null;
   const p = readHostInput();
-  const in_ = readInput(p);
-  if (in_ === null) return failWith(INVALID_INPUT, p.err !== null ? <string>p.err : "select input");
+  p.ws();
+  let in_: Input | null;
+  let err: string | null;
+  if (p.peek() == LBRACE) {
+    in_ = readInput(p);
+    err = p.err;
+  } else {
+    const r = new BinReader(p.base, p.len);
+    in_ = readBinary(r);
+    err = r.err;
+  }
+  if (in_ === null) return failWith(INVALID_INPUT, err !== null ? <string>err : "select input");
   const bad = validate(in_);
   if (bad !== null) {
     if (in_.version != VERSION) {
@@ -987,19 +1295,26 @@ function rank(): i32 {
     }
     return failWith(INVALID_INPUT, <string>bad);
   }
-  if (!spanIs(in_.strategy, "reputation")) {
-    return failWith(UNKNOWN_STRATEGY, "have reputation, not ", in_.strategy);
+  const order = rankBy(in_);
+  if (order === null) {
+    return failWith(UNKNOWN_STRATEGY, "have random, reputation, stake, performance, weighted; not ", in_.strategy);
   }
-  const order = rankByReputation(in_);
   let n = in_.n;
   if (in_.count > 0 && in_.count < <i64>n) n = <i32>in_.count;
   const w = new Writer();
-  w.ascii('{"version":1,"ids":[');
-  for (let i = 0; i < n; i++) {
-    if (i > 0) w.byte(COMMA);
-    w.quoted(unchecked(in_.candidates[unchecked(order[i])]).id);
+  if (in_.binary) {
+    store<u32>(w.buf.dataStart, MAGIC_SELECT_OUT);
+    w.len = 4;
+    w.u16(n);
+    for (let i = 0; i < n; i++) w.u16(unchecked(order[i]));
+  } else {
+    w.ascii('{"version":1,"ids":[');
+    for (let i = 0; i < n; i++) {
+      if (i > 0) w.byte(COMMA);
+      w.quoted(unchecked(in_.candidates[unchecked(order[i])]).id);
+    }
+    w.ascii("]}");
   }
-  w.ascii("]}");
   w.send();
   return 0;
 }
