@@ -135,6 +135,31 @@ func TestHostIOOutputLimit(t *testing.T) {
 	}
 }
 
+// TestExtismKernelPath: a plugin built with the plain Extism PDK, which
+// moves its input and output through the Extism kernel rather than
+// abi.IOModule, gives the same answers as the native formula.
+func TestExtismKernelPath(t *testing.T) {
+	wasm := pluginstest.Build(t, "sdk-plugins/examples/extismpdk")
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newRuntime(t, plugins.Config{}).Load(context.Background(), wasm, pluginstest.Manifest(t, wasm, key, "extismpdk", abi.KindPrice), plugins.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, f := range []abi.Form{abi.FormBinary, abi.FormJSON} {
+		input := abi.EncodePriceInput(&abi.PriceInput{Version: abi.Version, Subnet: "s", Model: "m", InputTokens: 1000, OutputTokens: 7,
+			EstimatedMillis: 1234, Params: map[string]string{"base": "5"}}, f)
+		want, _ := pdk.RunPrice(input, pricing.Price)
+		res, err := p.Call(context.Background(), abi.KindPrice, input)
+		if err != nil || string(res.Output) != string(want) {
+			t.Fatalf("form %d: got %v %q, want %q", f, err, res.Output, want)
+		}
+	}
+}
+
 // TestDeterministicAcrossRuntimes: two separate runtimes give byte-identical
 // outputs and identical instruction counts.
 func TestDeterministicAcrossRuntimes(t *testing.T) {
