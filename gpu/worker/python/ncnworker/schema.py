@@ -6,6 +6,8 @@ enum. That is all the shipped models need, and an unknown keyword is a
 manifest error rather than something silently ignored.
 """
 
+import math
+
 KNOWN = {
     "type", "properties", "required", "additionalProperties", "items",
     "minItems", "maxItems", "minimum", "maximum", "minLength", "maxLength",
@@ -48,6 +50,26 @@ def _type_ok(t, v):
                           "boolean": bool}[t])
 
 
+def _numbers_ok(items, v):
+    """Fast path for arrays of plain numbers (images): True if every item
+    is valid; False means "check slowly", which also finds the message."""
+    t = items["type"]
+    if t not in ("number", "integer") or not set(items) <= {"type", "minimum", "maximum", "description"}:
+        return False
+    lo = items.get("minimum", -math.inf)
+    hi = items.get("maximum", math.inf)
+    for x in v:
+        tx = type(x)
+        if tx is float:
+            if t == "integer" or not math.isfinite(x):
+                return False
+        elif tx is not int:
+            return False
+        if not lo <= x <= hi:
+            return False
+    return True
+
+
 def validate(s, v, where="input"):
     t = s["type"]
     if not _type_ok(t, v):
@@ -72,8 +94,16 @@ def validate(s, v, where="input"):
         if "maxItems" in s and len(v) > s["maxItems"]:
             raise ValidationError(f"{where}: more than {s['maxItems']} items")
         if "items" in s:
+            items = s["items"]
+            if _numbers_ok(items, v):
+                return
             for i, x in enumerate(v):
-                validate(s["items"], x, f"{where}[{i}]")
+                try:
+                    validate(items, x, "")
+                except ValidationError as e:
+                    # The path is built only on failure: a 64-pixel image
+                    # must not cost 64 string formats.
+                    raise ValidationError(f"{where}[{i}]{e}") from None
     elif t == "object":
         props = s.get("properties", {})
         for name in s.get("required", []):
@@ -82,4 +112,7 @@ def validate(s, v, where="input"):
         for name, x in v.items():
             if name not in props:
                 raise ValidationError(f"{where}: unknown field {name!r}")
-            validate(props[name], x, f"{where}.{name}")
+            try:
+                validate(props[name], x, "")
+            except ValidationError as e:
+                raise ValidationError(f"{where}.{name}{e}") from None
