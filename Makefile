@@ -7,6 +7,8 @@ GOBIN      ?= $(shell $(GO) env GOPATH)/bin
 GETH_VERSION := v1.17.8
 GETH       := $(GOBIN)/geth
 APT_PKGS   := libseccomp-dev pkg-config
+# the model worker (gpu/worker): Debian's interpreter runs it; protoc generates its protocol
+APT_PKGS   += python3-numpy python3-torch python3-sklearn python3-protobuf protobuf-compiler
 # npm projects: the contracts' compiler, the AssemblyScript example plugin
 NPM_DIRS   := contracts sdk-plugins/examples/reputation-as
 export CGO_ENABLED := 1
@@ -50,12 +52,14 @@ test: deps
 	NCN_GETH=$(GETH) $(GO) test -p 2 -count=1 -timeout 25m ./...
 
 ## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times;
+## model worker requests/s and round trip;
 ## sandbox cold start vs bare exec
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
 	$(GO) test -run '^$$' -bench 'Load' -benchtime 3x ./plugins/
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./plugins/internal/meter/
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./gpu/worker/
 	$(GO) test -run '^$$' -bench Start -benchtime 50x ./sandbox/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
@@ -74,7 +78,7 @@ tidy:
 ## check: format, vet, tidy, regenerate, and fail if anything drifted
 check: fmt vet tidy generate
 	@git diff --exit-code --stat || { echo "generated files drifted from their sources: run make generate and commit"; exit 1; }
-	@untracked=$$(git status --porcelain --untracked-files=all -- contracts/build chain plugins/builtin sdk-plugins | grep '^??' || true); \
+	@untracked=$$(git status --porcelain --untracked-files=all -- contracts/build chain plugins/builtin sdk-plugins gpu/worker | grep '^??' || true); \
 	if [ -n "$$untracked" ]; then echo "untracked generated files:"; echo "$$untracked"; exit 1; fi
 
 clean:
