@@ -57,3 +57,16 @@ func (l SandboxLauncher) Launch(ctx context.Context, c worker.Command) (worker.P
 	}
 	return proc, nil
 }
+
+// NewSandboxLauncher chooses the layers for profile on this kernel: a
+// strict profile missing a layer is an error naming it (compute refuses to
+// start), a permissive one returns the layers it dropped so the caller can
+// say so.
+func NewSandboxLauncher(profile sandbox.Profile, base sandbox.Policy) (SandboxLauncher, []sandbox.Layer, error) {
+	layers, dropped, err := sandbox.ForProfile(profile, sandbox.Check())
+	if err != nil {
+		return SandboxLauncher{}, nil, fmt.Errorf("compute sandbox (profile %s): %w", profile, err)
+	}
+	base.Layers = layers
+	return SandboxLauncher{Policy: base}, dropped, nil
+}

@@ -29,7 +29,11 @@ func requireSandbox(tb testing.TB) {
 }
 
 func sandboxed(uid int) compute.SandboxLauncher {
-	return compute.SandboxLauncher{Policy: sandbox.Policy{UID: uid, GID: uid, Limits: sandbox.Limits{Memory: 1 << 30}}}
+	l, _, err := compute.NewSandboxLauncher(sandbox.ProfileStrict, sandbox.Policy{UID: uid, GID: uid, Limits: sandbox.Limits{Memory: 1 << 30}})
+	if err != nil {
+		panic(err) // requireSandbox checked the profile
+	}
+	return l
 }
 
 func newPool(tb testing.TB, cfg worker.Config) *worker.Pool {
