@@ -373,6 +373,9 @@ func (p *Pool) Infer(ctx context.Context, req Request, partial func(chunk []byte
 
 // acquire takes a free worker, waiting up to QueueTimeout.
 func (p *Pool) acquire(ctx context.Context) (*proc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
