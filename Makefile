@@ -14,7 +14,7 @@ NPM_DIRS   := contracts sdk-plugins/examples/reputation-as
 export CGO_ENABLED := 1
 export GOFLAGS := -buildvcs=false
 
-.PHONY: deps generate build test bench demo check fmt vet tidy clean
+.PHONY: deps generate models build test bench demo check fmt vet tidy clean
 
 ## deps: install what a fresh machine lacks (apt packages, npm packages, geth); quiet when present
 deps:
@@ -42,6 +42,12 @@ generate: deps
 	npm --prefix contracts run --silent build
 	npm --prefix sdk-plugins/examples/reputation-as run --silent build
 	$(GO) generate ./...
+
+## models: retrain the shipped model bundles (gpu/worker/models) from their scripts;
+## byte-identical on the same CPU, so not part of generate's drift check
+models: deps
+	/usr/bin/python3 -B gpu/worker/train/train_digits.py --out gpu/worker/models/digits
+	/usr/bin/python3 -B gpu/worker/train/train_charlm.py --out gpu/worker/models/charlm
 
 ## build: the ncn binary in bin/
 build:
