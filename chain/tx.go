@@ -285,6 +285,12 @@ func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receip
 	for {
 		r, err := s.backend.TransactionReceipt(ctx, tx.Hash())
 		if err == nil {
+			// geth indexes a block's receipts a moment before it moves the
+			// head to that block: wait for the head, so that a call made
+			// next on "latest" sees this transaction's effects.
+			if err := s.awaitHead(ctx, r.BlockNumber); err != nil {
+				return nil, err
+			}
 			if r.Status != types.ReceiptStatusSuccessful {
 				return r, fmt.Errorf("%w: tx %s in block %d", ErrTxFailed, tx.Hash(), r.BlockNumber)
 			}
@@ -305,6 +311,27 @@ func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receip
 		case <-time.After(poll):
 		}
 		poll = min(poll*2, 500*time.Millisecond)
+	}
+}
+
+// awaitHead polls until the chain's head is at least block n.
+func (s *Sender) awaitHead(ctx context.Context, n *big.Int) error {
+	if n == nil {
+		return nil
+	}
+	for {
+		head, err := s.backend.BlockNumber(ctx)
+		if err == nil && head >= n.Uint64() {
+			return nil
+		}
+		if err != nil && !isTransient(err) {
+			return fmt.Errorf("head after receipt: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for head %s: %w", n, ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
