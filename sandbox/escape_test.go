@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ncn-network/ncn/sandbox"
+	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,20 +25,6 @@ import (
 // returns it in these tests for an ordinary reason, so meeting it proves
 // the seccomp layer refused the call.
 const policyErrno = unix.EHWPOISON
-
-// requireLayers skips when this machine lacks a layer, saying which and why.
-// CI runs as root on a kernel with all of them, so there it never skips.
-func requireLayers(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("escape tests need root (cgroups, uid mapping); CI runs them as root")
-	}
-	for _, s := range sandbox.Check() {
-		if !s.Supported {
-			t.Skipf("layer %s unsupported here: %s", s.Layer, s.Detail)
-		}
-	}
-}
 
 // uids gives each sandbox of this test binary its own uid, so leftovers are
 // found by uid alone.
@@ -149,7 +136,7 @@ func errnoName(n int) string {
 const hostSecret = "NCN_HOST_SECRET=do-not-leak"
 
 func TestEscapes(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	t.Setenv(strings.Split(hostSecret, "=")[0], strings.Split(hostSecret, "=")[1])
 	f := newFixture(t)
 	ln, err := net.Listen("tcp4", "0.0.0.0:0")
@@ -235,7 +222,7 @@ func TestEscapes(t *testing.T) {
 
 // TestEscapeDefaultErrno checks the default policy's deny errno, EPERM.
 func TestEscapeDefaultErrno(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	p := f.policy
 	p.DenyErrno = 0
@@ -249,7 +236,7 @@ func TestEscapeDefaultErrno(t *testing.T) {
 // must stop the connections: nothing routes out, and 127.0.0.1 is the
 // sandbox's own loopback, where nothing listens.
 func TestEscapeNetworkLayerAlone(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	ln, err := net.Listen("tcp4", "0.0.0.0:0")
 	if err != nil {
@@ -309,7 +296,7 @@ func machineAddr(t *testing.T) string {
 }
 
 func TestEscapeResourceExhaustion(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	t.Run("fork bomb", func(t *testing.T) {
 		p := f.policy
@@ -361,7 +348,7 @@ func TestEscapeResourceExhaustion(t *testing.T) {
 // running sandboxed program: each must be under the seccomp filter with
 // no_new_privs, and the program must be PID 1 of its namespace.
 func TestThreadsConfined(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	self, _ := os.Executable()
 	proc, err := sandbox.Start(context.Background(), f.policy, sandbox.Cmd{Path: self, Args: []string{"attempt", escapeArg, "sleep", "30"}})

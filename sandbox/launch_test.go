@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/ncn-network/ncn/sandbox"
+	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
 
 // TestSetupErrorNamesStep: a failure inside stage two comes back as a
 // SetupError naming the step, and leaves nothing behind.
 func TestSetupErrorNamesStep(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	_, err := sandbox.Start(context.Background(), f.policy, sandbox.Cmd{Path: "/bin/true", Dir: "/nonexistent"})
 	var se *sandbox.SetupError
@@ -42,7 +43,7 @@ func TestSetupErrorNamesStep(t *testing.T) {
 // TestContextKillsTree: cancelling the context kills the tree like the
 // deadline does.
 func TestContextKillsTree(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	proc, err := sandbox.Start(ctx, f.policy, sandbox.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 60 & sleep 60"}})
@@ -63,7 +64,7 @@ func TestContextKillsTree(t *testing.T) {
 // bare in the same run. The difference is what the sandbox adds before an
 // interpreter starts.
 func BenchmarkStart(b *testing.B) {
-	requireLayersB(b)
+	sandboxtest.Require(b)
 	p := sandbox.Policy{ReadOnly: sandbox.SystemPaths()}
 	bare := func() time.Duration {
 		t0 := time.Now()
@@ -93,17 +94,9 @@ func BenchmarkStart(b *testing.B) {
 	b.ReportMetric(float64((sandboxed-plain)/n)/1e6, "overhead-ms/op")
 }
 
-func requireLayersB(b *testing.B) {
-	for _, s := range sandbox.Check() {
-		if !s.Supported {
-			b.Skipf("layer %s unsupported here: %s", s.Layer, s.Detail)
-		}
-	}
-}
-
 // TestKillOnDeny: a policy may kill instead of failing the call.
 func TestKillOnDeny(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	p := f.policy
 	p.KillOnDeny = true
@@ -120,7 +113,7 @@ func TestKillOnDeny(t *testing.T) {
 // TestProfileNone: without namespaces the command still runs as the
 // sandbox uid, under rlimits, and its process group is killed at teardown.
 func TestProfileNone(t *testing.T) {
-	requireLayers(t)
+	sandboxtest.Require(t)
 	f := newFixture(t)
 	layers, _, err := sandbox.ForProfile(sandbox.ProfileNone, sandbox.Check())
 	if err != nil {

@@ -14,24 +14,13 @@ import (
 	"github.com/ncn-network/ncn/gpu/worker/workertest"
 	"github.com/ncn-network/ncn/host/compute"
 	"github.com/ncn-network/ncn/sandbox"
+	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
-
-// requireSandbox skips, saying why, where the strict profile cannot run:
-// not root, or a layer missing. CI runs as root with every layer.
-func requireSandbox(tb testing.TB) {
-	tb.Helper()
-	if os.Getuid() != 0 {
-		tb.Skip("sandboxed workers need root here (cgroups, uid mapping); CI runs as root")
-	}
-	if _, _, err := sandbox.ForProfile(sandbox.ProfileStrict, sandbox.Check()); err != nil {
-		tb.Skipf("strict sandbox unavailable: %v", err)
-	}
-}
 
 func sandboxed(uid int) compute.SandboxLauncher {
 	l, _, err := compute.NewSandboxLauncher(sandbox.ProfileStrict, sandbox.Policy{UID: uid, GID: uid, Limits: sandbox.Limits{Memory: 1 << 30}})
 	if err != nil {
-		panic(err) // requireSandbox checked the profile
+		panic(err) // sandboxtest.Require checked the profile
 	}
 	return l
 }
@@ -57,7 +46,7 @@ func newPool(tb testing.TB, cfg worker.Config) *worker.Pool {
 // the text model streams, and every thread of a worker (torch starts
 // several) is under the seccomp filter with no_new_privs, as PID 1.
 func TestSandboxedWorkers(t *testing.T) {
-	requireSandbox(t)
+	sandboxtest.Require(t)
 	for _, model := range []string{"digits", "charlm"} {
 		t.Run(model, func(t *testing.T) {
 			cfg := workertest.Config(t, model)
@@ -181,7 +170,7 @@ func pidsOf(uid int) []string {
 // sandboxed worker and through the same worker unsandboxed, alternating
 // in one run; reports both medians and their ratio (goal <= 1.05).
 func BenchmarkWorkerRoundTrip(b *testing.B) {
-	requireSandbox(b)
+	sandboxtest.Require(b)
 	bareCfg := workertest.Config(b, "digits")
 	boxCfg := workertest.Config(b, "digits")
 	boxCfg.Launcher = sandboxed(320000 + os.Getpid()%1000)
