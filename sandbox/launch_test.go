@@ -135,3 +135,25 @@ func TestProfileNone(t *testing.T) {
 		t.Fatalf("output %q, want %q", out.String(), want)
 	}
 }
+
+// TestCPULimit: a spinning process is killed at its CPU-seconds rlimit,
+// long before the wall-clock deadline.
+func TestCPULimit(t *testing.T) {
+	sandboxtest.Require(t)
+	f := newFixture(t)
+	p := f.policy
+	p.Limits.CPUSeconds = 1
+	proc, err := sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/sh", Args: []string{"sh", "-c", "while :; do :; done"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = proc.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("spinner: %v, want killed", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || (ws.Signal() != syscall.SIGXCPU && ws.Signal() != syscall.SIGKILL) {
+		t.Fatalf("spinner ended by %v, want SIGXCPU (or SIGKILL at the hard limit)", ee)
+	}
+	assertNoneLeft(t, p.UID)
+}
