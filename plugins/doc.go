@@ -7,7 +7,9 @@
 // budget (internal/meter), compiles it (through a wazero compilation cache
 // on disk when configured) and runs the manifest's self-tests. Calls go to
 // a pool of instances, since an instance is not safe for concurrent use;
-// an instance that failed in any way is discarded, never reused.
+// an instance that failed in any way is discarded, never reused. A module
+// that imports nothing but WASI and the host's own functions (abi.IOModule)
+// runs on wazero directly; any other goes through the Extism kernel.
 //
 // Determinism is the contract validators rely on to re-run a price: no
 // clock (WASI clocks are fixed), no entropy (a fixed source), no files, no

@@ -87,10 +87,20 @@ func ioFunctions() []extism.HostFunction {
 	return fns
 }
 
-// ioState is the call a host function serves; a trap when there is none.
+// ioState is the call a host function serves on the Extism path; a trap
+// when there is none.
 func ioState(ctx context.Context) *callState {
+	st := callStateOf(ctx)
+	if st.mem == nil {
+		panic(abi.IOModule + " called outside a plugin call")
+	}
+	return st
+}
+
+// callStateOf is the call a host function serves; a trap when there is none.
+func callStateOf(ctx context.Context) *callState {
 	st, ok := ctx.Value(callStateKey{}).(*callState)
-	if !ok || st.mem == nil {
+	if !ok {
 		panic(abi.IOModule + " called outside a plugin call")
 	}
 	return st
@@ -105,14 +115,7 @@ func inputLength(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
 // length) bytes of the input to dst and returns how many it copied.
 func inputRead(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
 	st := ioState(ctx)
-	dst, n := uint64(api.DecodeU32(stack[0])), uint64(api.DecodeU32(stack[1]))
-	n = min(n, uint64(len(st.input)))
-	mem := st.mem.buf
-	if dst+n > uint64(len(mem)) {
-		panic(fmt.Sprintf("%s.input_read: %d bytes at %d are outside memory", abi.IOModule, n, dst))
-	}
-	copy(mem[dst:], st.input[:n])
-	stack[0] = api.EncodeU32(uint32(n))
+	stack[0] = api.EncodeU32(st.inputRead(st.mem.buf, stack[0], stack[1]))
 }
 
 // outputWrite: (src, len i32) -> () sets the call's output to len bytes at
@@ -120,13 +123,28 @@ func inputRead(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
 // copied and the call fails with abi.CodeOutputTooLarge.
 func outputWrite(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
 	st := ioState(ctx)
-	src, n := uint64(api.DecodeU32(stack[0])), uint64(api.DecodeU32(stack[1]))
+	st.outputWrite(st.mem.buf, stack[0], stack[1])
+}
+
+// inputRead copies the input into mem, the plugin's memory (input_read).
+func (st *callState) inputRead(mem []byte, dstArg, lenArg uint64) uint32 {
+	dst, n := uint64(api.DecodeU32(dstArg)), uint64(api.DecodeU32(lenArg))
+	n = min(n, uint64(len(st.input)))
+	if dst+n > uint64(len(mem)) {
+		panic(fmt.Sprintf("%s.input_read: %d bytes at %d are outside memory", abi.IOModule, n, dst))
+	}
+	copy(mem[dst:], st.input[:n])
+	return uint32(n)
+}
+
+// outputWrite takes the output from mem, the plugin's memory (output_write).
+func (st *callState) outputWrite(mem []byte, srcArg, lenArg uint64) {
+	src, n := uint64(api.DecodeU32(srcArg)), uint64(api.DecodeU32(lenArg))
 	st.outputSet = true
 	if n > uint64(st.maxOutput) {
 		st.output, st.outputTooLarge = nil, uint32(n)
 		return
 	}
-	mem := st.mem.buf
 	if src+n > uint64(len(mem)) {
 		panic(fmt.Sprintf("%s.output_write: %d bytes at %d are outside memory", abi.IOModule, n, src))
 	}

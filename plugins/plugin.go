@@ -17,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/plugins/internal/meter"
 )
 
 // Plugin is a loaded plugin: a compiled module and a pool of instances.
@@ -25,7 +26,8 @@ type Plugin struct {
 	m               Manifest
 	limits          Limits
 	cfg             Config
-	compiled        *extism.CompiledPlugin
+	compiled        *extism.CompiledPlugin // the Extism path, or nil
+	direct          *directModule          // the direct path (direct.go), or nil
 	compiledExports map[string]bool
 
 	pool     chan *instance
@@ -36,11 +38,38 @@ type Plugin struct {
 
 // instance is one instantiation of the module, used by one call at a time.
 type instance struct {
-	p      *extism.Plugin
-	stderr *bytes.Buffer // the plugin's WASI stderr: how a Go plugin says "out of memory"
+	p      *extism.Plugin // the Extism path, or nil
+	d      *directCall    // the direct path, or nil
+	stderr *bytes.Buffer  // the plugin's WASI stderr: how a Go plugin says "out of memory"
 	// io: whether the module imports abi.IOModule, so its input and output
 	// travel through those host functions, not the Extism kernel.
 	io ioLink
+
+	// The instance's own goroutine (serve) runs its calls, so a caller can
+	// stop waiting at the backstop while the call runs on, and so the deep
+	// stack a wasm call needs is grown once per instance, not once per call
+	// (a fresh goroutine per call spent a third of a small call copying
+	// its stack).
+	reqs   chan callReq
+	done   chan outcome
+	served chan struct{} // closed when serve returns
+	timer  *time.Timer   // the backstop, stopped between calls
+}
+
+// callReq is one call for an instance's goroutine.
+type callReq struct {
+	ctx    context.Context
+	export string
+	st     *callState
+}
+
+// serve runs the instance's calls until reqs is closed.
+func (inst *instance) serve() {
+	defer close(inst.served)
+	for r := range inst.reqs {
+		rc, out, err := inst.call(r.ctx, r.export, r.st)
+		inst.done <- outcome{rc, out, err}
+	}
 }
 
 // callState is one call as the host functions see it: what the meter
@@ -70,30 +99,35 @@ type Result struct {
 }
 
 func newPlugin(ctx context.Context, r *Runtime, m Manifest, wasm []byte, limits Limits) (*Plugin, error) {
-	rc := wazero.NewRuntimeConfig().WithCompilationCache(r.cache)
-	manifest := extism.Manifest{
-		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
-		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxVarBytes: 1},
-	}
-	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(meterFunctions(), ioFunctions()...))
-	if err != nil {
-		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "compile: %v", err)}
-	}
 	p := &Plugin{
-		m: m, limits: limits, cfg: r.cfg, compiled: compiled,
+		m: m, limits: limits, cfg: r.cfg,
 		compiledExports: map[string]bool{},
 		pool:            make(chan *instance, r.cfg.PoolSize),
+	}
+	var err error
+	if isDirect(wasm) {
+		p.direct, err = compileDirect(ctx, r.cache, limits, wasm)
+	} else {
+		rc := wazero.NewRuntimeConfig().WithCompilationCache(r.cache)
+		manifest := extism.Manifest{
+			Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
+			Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxVarBytes: 1},
+		}
+		p.compiled, err = extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(meterFunctions(), ioFunctions()...))
+	}
+	if err != nil {
+		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "compile: %v", err)}
 	}
 	// Instantiate once now, to fail at load on what only instantiation
 	// finds (an import nobody provides) and to read the exports. Not warmed:
 	// the self-tests that follow a load do that.
 	inst, err := p.instantiate(ctx, false)
 	if err != nil {
-		compiled.Close(ctx)
+		p.closeModule(ctx)
 		return nil, &CallError{Plugin: m.ID(), Err: abi.Errorf(abi.CodeTrap, "instantiate: %v", err)}
 	}
 	for _, k := range abi.AllKinds() {
-		if inst.p.FunctionExists(k.Export()) {
+		if inst.exports(k.Export()) {
 			p.compiledExports[k.Export()] = true
 		}
 	}
@@ -101,21 +135,24 @@ func newPlugin(ctx context.Context, r *Runtime, m Manifest, wasm []byte, limits 
 	return p, nil
 }
 
+// closeModule releases the compiled module.
+func (p *Plugin) closeModule(ctx context.Context) error {
+	if p.direct != nil {
+		return p.direct.close(ctx)
+	}
+	return p.compiled.Close(ctx)
+}
+
 // meterFunctions are the imports internal/meter adds to every module.
 func meterFunctions() []extism.HostFunction {
-	exhausted := extism.NewHostFunctionWithStack("exhausted", func(ctx context.Context, _ *extism.CurrentPlugin, _ []uint64) {
-		if st, ok := ctx.Value(callStateKey{}).(*callState); ok {
-			st.exhausted = true
-		}
-		panic("instruction budget exhausted")
+	exhausted := extism.NewHostFunctionWithStack(meter.ExhaustedName, func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+		meterExhausted(ctx, stack)
 	}, nil, nil)
-	exhausted.SetNamespace("ncn_meter")
-	report := extism.NewHostFunctionWithStack("report", func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
-		if st, ok := ctx.Value(callStateKey{}).(*callState); ok {
-			st.used, st.reported = stack[0], true
-		}
+	exhausted.SetNamespace(meter.ImportModule)
+	report := extism.NewHostFunctionWithStack(meter.ReportName, func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+		meterReport(ctx, stack)
 	}, []extism.ValueType{extism.ValueTypeI64}, nil)
-	report.SetNamespace("ncn_meter")
+	report.SetNamespace(meter.ImportModule)
 	return []extism.HostFunction{exhausted, report}
 }
 
@@ -131,8 +168,13 @@ func (p *Plugin) instantiate(ctx context.Context, warm bool) (*instance, error) 
 	// determinism changes.
 	memLimit := strconv.FormatUint(uint64(p.limits.MemoryPages)*65536*3/4, 10)
 	mc := wazero.NewModuleConfig().WithStderr(stderr).WithEnv("GOMEMLIMIT", memLimit).WithEnv("GOGC", "off")
-	var link ioLink
-	ep, err := p.compiled.Instance(link.linking(ctx), extism.PluginInstanceConfig{ModuleConfig: mc})
+	inst := &instance{stderr: stderr}
+	var err error
+	if p.direct != nil {
+		inst.d, err = p.direct.instantiate(ctx, mc)
+	} else {
+		inst.p, err = p.compiled.Instance(inst.io.linking(ctx), extism.PluginInstanceConfig{ModuleConfig: mc})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +184,51 @@ func (p *Plugin) instantiate(ctx context.Context, warm bool) (*instance, error) 
 	// do, and a budget verdict depend on which instance served it.
 	if warm && len(p.m.SelfTests) > 0 {
 		st := p.m.SelfTests[0]
-		cs := &callState{mem: link.mem, input: st.Input, maxOutput: p.limits.MaxOutputBytes}
-		wctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, cs)
-		if _, _, err := ep.CallWithContext(wctx, st.Kind.Export(), kernelInput(link, st.Input)); err != nil && !isPluginError(err) {
-			ep.Close(ctx)
+		cs := &callState{mem: inst.io.mem, input: st.Input, maxOutput: p.limits.MaxOutputBytes}
+		if _, _, err := inst.call(context.WithoutCancel(ctx), st.Kind.Export(), cs); err != nil && !isPluginError(err) {
+			inst.close()
 			return nil, fmt.Errorf("warm up on self-test %q: %v", st.Name, firstLine(err))
 		}
 	}
-	return &instance{p: ep, stderr: stderr, io: link}, nil
+	inst.reqs, inst.done, inst.served = make(chan callReq), make(chan outcome, 1), make(chan struct{})
+	inst.timer = time.NewTimer(time.Hour)
+	inst.timer.Stop()
+	go inst.serve()
+	return inst, nil
+}
+
+// call runs export with st, the call's input and where its output goes.
+func (inst *instance) call(ctx context.Context, export string, st *callState) (uint32, []byte, error) {
+	ctx = context.WithValue(ctx, callStateKey{}, st)
+	if inst.d != nil {
+		return inst.d.call(ctx, export, st)
+	}
+	rc, out, err := inst.p.CallWithContext(ctx, export, kernelInput(inst.io, st.input))
+	if st.outputSet {
+		out = st.output
+	}
+	return rc, out, err
+}
+
+// exports reports whether the instance's module exports name.
+func (inst *instance) exports(name string) bool {
+	if inst.d != nil {
+		return inst.d.fns[name] != nil
+	}
+	return inst.p.FunctionExists(name)
+}
+
+// close discards the instance, which runs no call.
+func (inst *instance) close() {
+	if inst.reqs != nil {
+		close(inst.reqs)
+		<-inst.served
+	}
+	if inst.d != nil {
+		inst.d.mod.Close(context.Background())
+		return
+	}
+	inst.p.Close(context.Background())
 }
 
 // kernelInput is what the Extism kernel is given as a call's input: nothing
@@ -182,7 +261,7 @@ func (p *Plugin) put(inst *instance) {
 		default:
 		}
 	}
-	inst.p.Close(context.Background())
+	inst.close()
 }
 
 // Manifest is the plugin's manifest.
@@ -219,23 +298,20 @@ func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result
 	st := &callState{mem: inst.io.mem, input: input, maxOutput: p.limits.MaxOutputBytes}
 	// The call ignores cancellation (the budget bounds it); the backstop
 	// below only stops waiting.
-	cctx := context.WithValue(context.WithoutCancel(ctx), callStateKey{}, st)
+	cctx := context.WithoutCancel(ctx)
 	start := time.Now()
-	done := make(chan outcome, 1)
-	go func() {
-		rc, out, err := inst.p.CallWithContext(cctx, kind.Export(), kernelInput(inst.io, input))
-		done <- outcome{rc, out, err}
-	}()
-	timer := time.NewTimer(p.cfg.Timeout)
-	defer timer.Stop()
+	inst.reqs <- callReq{cctx, kind.Export(), st}
+	inst.timer.Reset(p.cfg.Timeout)
 	var o outcome
 	select {
-	case o = <-done:
-	case <-timer.C:
-		go p.abandon(inst, done)
+	case o = <-inst.done:
+		inst.timer.Stop()
+	case <-inst.timer.C:
+		go p.abandon(inst)
 		return nil, fail(abi.CodeTimeout, "", "no answer within %s (the instance is discarded)", p.cfg.Timeout)
 	case <-ctx.Done():
-		go p.abandon(inst, done)
+		inst.timer.Stop()
+		go p.abandon(inst)
 		return nil, fail(abi.CodeTimeout, ctx.Err().Error(), "the caller stopped waiting")
 	}
 	defer p.inflight.Done()
@@ -244,13 +320,10 @@ func (p *Plugin) Call(ctx context.Context, kind abi.Kind, input []byte) (*Result
 	if o.err != nil && o.rc == 0 {
 		o.rc = 1
 	}
-	if st.outputSet {
-		o.out = st.output
-	}
 	if st.exhausted || (o.err != nil && !isPluginError(o.err)) {
 		// The module trapped, exited or ran out of budget: discard the
 		// instance, whatever state it was left in.
-		inst.p.Close(context.Background())
+		inst.close()
 		switch {
 		case st.exhausted:
 			return nil, fail(abi.CodeBudgetExhausted, "", "ran past its budget of %d instructions", p.limits.Budget)
@@ -284,10 +357,10 @@ type outcome struct {
 
 // abandon waits out a call nobody waits for any more (its budget ends it)
 // and discards its instance.
-func (p *Plugin) abandon(inst *instance, done <-chan outcome) {
+func (p *Plugin) abandon(inst *instance) {
 	defer p.inflight.Done()
-	<-done
-	inst.p.Close(context.Background())
+	<-inst.done
+	inst.close()
 }
 
 // isPluginError: the call returned normally with an error set through an
@@ -353,9 +426,9 @@ func (p *Plugin) Close() error {
 	for {
 		select {
 		case inst := <-p.pool:
-			inst.p.Close(context.Background())
+			inst.close()
 		default:
-			return p.compiled.Close(context.Background())
+			return p.closeModule(context.Background())
 		}
 	}
 }
