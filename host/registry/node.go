@@ -1,0 +1,140 @@
+package registry
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+)
+
+// Node is one registry node: the network's view, the mempool, reputation,
+// and the validator and quorum-coordinator roles.
+type Node struct {
+	cfg     Config
+	addr    common.Address
+	nodes   *Nodes
+	mempool *Mempool
+	ledger  *Ledger
+
+	modelMu sync.RWMutex
+	models  map[[2]string]*pb.ModelDescriptor // (subnet, model id)
+
+	stakeMu    sync.Mutex
+	stakeAt    time.Time
+	stakeAddrs []common.Address
+	stakeWei   []*big.Int
+
+	connMu sync.Mutex
+	conns  map[string]*grpc.ClientConn
+
+	bg     sync.WaitGroup // background scoring
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a registry node; Close releases it.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	r := &Node{
+		cfg:     cfg,
+		addr:    crypto.PubkeyToAddress(cfg.Key.PublicKey),
+		nodes:   NewNodes(cfg),
+		mempool: NewMempool(cfg.Now),
+		ledger:  NewLedger(),
+		models:  map[[2]string]*pb.ModelDescriptor{},
+		conns:   map[string]*grpc.ClientConn{},
+		done:    make(chan struct{}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go r.housekeeping(ctx)
+	return r, nil
+}
+
+// Address is this node's validator address.
+func (r *Node) Address() common.Address { return r.addr }
+
+// Key is this node's validator key.
+func (r *Node) Key() *ecdsa.PrivateKey { return r.cfg.Key }
+
+// Nodes is the node table.
+func (r *Node) Nodes() *Nodes { return r.nodes }
+
+// Mempool is the pending-validation pool.
+func (r *Node) Mempool() *Mempool { return r.mempool }
+
+// Ledger is the reputation ledger.
+func (r *Node) Ledger() *Ledger { return r.ledger }
+
+// AddModel registers a model descriptor in its subnet.
+func (r *Node) AddModel(d *pb.ModelDescriptor) {
+	r.modelMu.Lock()
+	defer r.modelMu.Unlock()
+	r.models[[2]string{d.Subnet, d.Id}] = d
+}
+
+func (r *Node) model(subnet, id string) (*pb.ModelDescriptor, bool) {
+	r.modelMu.RLock()
+	defer r.modelMu.RUnlock()
+	d, ok := r.models[[2]string{subnet, id}]
+	return d, ok
+}
+
+// housekeeping expires mempool entries and prunes dead nodes.
+func (r *Node) housekeeping(ctx context.Context) {
+	defer close(r.done)
+	t := time.NewTicker(min(r.cfg.HeartbeatInterval, 30*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.mempool.Cleanup()
+			r.nodes.Prune()
+		}
+	}
+}
+
+// dial returns a cached client for a validator's endpoint.
+func (r *Node) dial(endpoint string) (pb.ValidatorServiceClient, error) {
+	if r.cfg.Dial != nil {
+		return r.cfg.Dial(endpoint)
+	}
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	if c, ok := r.conns[endpoint]; ok {
+		return pb.NewValidatorServiceClient(c), nil
+	}
+	c, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	r.conns[endpoint] = c
+	return pb.NewValidatorServiceClient(c), nil
+}
+
+// Close stops housekeeping, waits for background scoring and closes
+// connections.
+func (r *Node) Close() error {
+	r.cancel()
+	<-r.done
+	r.bg.Wait()
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	for _, c := range r.conns {
+		c.Close()
+	}
+	return nil
+}

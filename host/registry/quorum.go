@@ -1,0 +1,332 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api/pb"
+)
+
+// DefaultValidatorStrategy ranks validators when the subnet's parameters
+// name none (param "validator_strategy").
+const DefaultValidatorStrategy = "weighted"
+
+// weiPerToken converts stake in wei to the whole tokens select sees.
+var weiPerToken = big.NewInt(1e18)
+
+// ValidatorSeed is the select seed for a request's validators: anyone can
+// recompute the choice from the request id.
+func ValidatorSeed(requestID common.Hash) abi.Seed {
+	return abi.Seed(crypto.Keccak256Hash([]byte("ncn/validators/v1"), requestID[:]))
+}
+
+// candidate is an eligible validator: staked, registered, available,
+// reputable.
+type candidate struct {
+	addr     common.Address
+	stake    *big.Int
+	endpoint string
+}
+
+// eligible joins the staked set with what this node sees of the network.
+func (r *Node) eligible(ctx context.Context) ([]candidate, error) {
+	addrs, stakes, err := r.stakes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []candidate
+	for i, a := range addrs {
+		n, ok := r.nodes.Get(a)
+		if !ok || n.Role != pb.NodeRole_NODE_ROLE_VALIDATOR || n.Status != pb.NodeStatus_NODE_STATUS_AVAILABLE || len(n.Endpoints) == 0 {
+			continue
+		}
+		if r.ledger.Score(a) < r.cfg.MinReputation {
+			continue
+		}
+		out = append(out, candidate{addr: a, stake: stakes[i], endpoint: n.Endpoints[0]})
+	}
+	return out, nil
+}
+
+// stakes reads the active validator set, cached briefly: stake changes
+// reach selection within stakeRefresh.
+func (r *Node) stakes(ctx context.Context) ([]common.Address, []*big.Int, error) {
+	r.stakeMu.Lock()
+	defer r.stakeMu.Unlock()
+	if r.cfg.Now().Before(r.stakeAt.Add(stakeRefresh)) {
+		return r.stakeAddrs, r.stakeWei, nil
+	}
+	a, s, err := r.cfg.Stakes.ActiveValidators(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("active validators: %w", err)
+	}
+	r.stakeAddrs, r.stakeWei, r.stakeAt = a, s, r.cfg.Now()
+	return a, s, nil
+}
+
+const stakeRefresh = 5 * time.Second
+
+// SelectValidators ranks the eligible validators with the subnet's select
+// plugin, seeded by the request id, and returns the first N: the same on
+// every node that sees the same network.
+func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID common.Hash) ([]common.Address, error) {
+	picked, err := r.selectValidators(ctx, subnet, requestID)
+	out := make([]common.Address, len(picked))
+	for i, c := range picked {
+		out[i] = c.addr
+	}
+	return out, err
+}
+
+func (r *Node) selectValidators(ctx context.Context, subnet string, requestID common.Hash) ([]candidate, error) {
+	cands, err := r.eligible(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) < r.cfg.Quorum {
+		return nil, fmt.Errorf("%w: %d eligible, quorum %d", ErrTooFewValidators, len(cands), r.cfg.Quorum)
+	}
+	h, err := r.cfg.Subnets.Acquire(subnet)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnknownSubnet, subnet, err)
+	}
+	defer h.Release()
+	sel, err := h.Plugin(abi.KindSelect)
+	if err != nil {
+		return nil, fmt.Errorf("subnet %s has no select plugin: %w", subnet, err)
+	}
+	strategy := h.Params()["validator_strategy"]
+	if strategy == "" {
+		strategy = DefaultValidatorStrategy
+	}
+	in := &abi.SelectInput{Version: abi.Version, Strategy: strategy, Purpose: abi.PurposeValidator,
+		Seed: ValidatorSeed(requestID), Count: r.cfg.Validators}
+	byID := map[string]candidate{}
+	for _, c := range cands {
+		id := strings.ToLower(c.addr.Hex())
+		byID[id] = c
+		tokens := new(big.Int).Div(c.stake, weiPerToken)
+		in.Candidates = append(in.Candidates, abi.Candidate{ID: id, Stake: tokens.Uint64(), Reputation: r.ledger.Score(c.addr), SuccessBps: 10000})
+	}
+	out, _, err := sel.Select(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("select validators: %w", err)
+	}
+	picked := make([]candidate, 0, len(out.IDs))
+	for _, id := range out.IDs {
+		c, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("select plugin returned unknown validator %q", id)
+		}
+		picked = append(picked, c)
+	}
+	if len(picked) < r.cfg.Quorum {
+		return nil, fmt.Errorf("%w: the select plugin chose %d, quorum %d", ErrTooFewValidators, len(picked), r.cfg.Quorum)
+	}
+	return picked, nil
+}
+
+// answer is one validator's reply.
+type answer struct {
+	c      candidate
+	sig    []byte
+	reason string // a refusal's reason
+	err    error  // no answer: transport failure or timeout
+}
+
+// gather asks every picked validator in parallel and returns once m valid
+// signatures are in, or every validator has answered, or the timeout. The
+// rest keep running in the background until their own timeout, and when
+// all are in, the outcome is scored into the ledger.
+func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candidate, digest common.Hash,
+	call func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error)) ([]answer, error) {
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.QuorumTimeout)
+	answers := make(chan answer, len(picked))
+	var wg sync.WaitGroup
+	for _, c := range picked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers <- r.ask(callCtx, c, digest, call)
+		}()
+	}
+	var got []answer
+	signed := 0
+	deadline := time.NewTimer(r.cfg.QuorumTimeout)
+	defer deadline.Stop()
+	for len(got) < len(picked) && signed < r.cfg.Quorum {
+		select {
+		case a := <-answers:
+			got = append(got, a)
+			if a.sig != nil {
+				signed++
+			}
+		case <-deadline.C:
+			signed = r.cfg.Quorum + len(picked) // stop waiting
+		case <-ctx.Done():
+			signed = r.cfg.Quorum + len(picked)
+		}
+	}
+	early := slices.Clone(got)
+	// Score once every validator has answered or timed out.
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		defer cancel()
+		wg.Wait()
+		close(answers)
+		for a := range answers {
+			got = append(got, a)
+		}
+		r.score(requestID, got)
+	}()
+	return early, nil
+}
+
+// ask calls one validator and checks its signature against digest.
+func (r *Node) ask(ctx context.Context, c candidate, digest common.Hash,
+	call func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error)) answer {
+	client, err := r.dial(c.endpoint)
+	if err != nil {
+		return answer{c: c, err: err}
+	}
+	vs, err := call(ctx, client)
+	if err != nil {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.FailedPrecondition {
+			return answer{c: c, reason: st.Message()}
+		}
+		return answer{c: c, err: err}
+	}
+	signer, err := chain.Recover(digest, vs.GetSignature())
+	if err != nil || signer != c.addr {
+		// A signature that does not verify is a refusal in effect, and
+		// the signer's fault.
+		return answer{c: c, reason: fmt.Sprintf("invalid signature from %s", c.addr.Hex())}
+	}
+	return answer{c: c, sig: vs.Signature}
+}
+
+// score records each validator's outcome: the side with more answers is
+// right (signers if more signed than refused, else refusers); the other
+// side failed validation; no answer is a timeout. A tie scores neither.
+func (r *Node) score(requestID common.Hash, got []answer) {
+	signers, refusers := 0, 0
+	for _, a := range got {
+		switch {
+		case a.sig != nil:
+			signers++
+		case a.err == nil:
+			refusers++
+		}
+	}
+	at := r.cfg.Now().UnixMilli()
+	for _, a := range got {
+		var o Outcome
+		switch {
+		case a.err != nil:
+			o = Timeout
+		case signers == refusers:
+			continue
+		case (a.sig != nil) == (signers > refusers):
+			o = Success
+		default:
+			o = FailedValidation
+		}
+		r.ledger.Add(Event{Node: a.c.addr, RequestID: requestID, Outcome: o, AtMillis: at})
+	}
+}
+
+// RequestPreprocessing coordinates a preprocessing quorum for req.
+func (r *Node) RequestPreprocessing(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.PreprocessingValidation, error) {
+	msg, _, err := preprocessing(req)
+	if err != nil {
+		return nil, err
+	}
+	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
+		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
+			return c.SignPreprocessing(ctx, req)
+		})
+	if err != nil {
+		return nil, err
+	}
+	sigs, selected, refusals, err := r.verdict(picked, got)
+	if err != nil {
+		return nil, err
+	}
+	r.mempool.Put(Entry{Kind: KindPending, RequestID: msg.RequestID})
+	return &pb.PreprocessingValidation{RequestId: req.RequestId, Signatures: sigs, Selected: selected, Refusals: refusals}, nil
+}
+
+// RequestCompletion coordinates a completion quorum for req.
+func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.CompletionValidation, error) {
+	msg, err := completion(req)
+	if err != nil {
+		return nil, err
+	}
+	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
+		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
+			return c.SignCompletion(ctx, req)
+		})
+	if err != nil {
+		return nil, err
+	}
+	sigs, selected, refusals, err := r.verdict(picked, got)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CompletionValidation{RequestId: req.RequestId, Signatures: sigs, Selected: selected, Refusals: refusals}, nil
+}
+
+// verdict orders M signatures as the contract wants them, or explains the
+// consensus failure.
+func (r *Node) verdict(picked []candidate, got []answer) ([]*pb.ValidatorSignature, []string, []*pb.Refusal, error) {
+	var signed []chain.SignerSig
+	var refusals []*pb.Refusal
+	var failures []string
+	for _, a := range got {
+		switch {
+		case a.sig != nil:
+			signed = append(signed, chain.SignerSig{Signer: a.c.addr, Signature: a.sig})
+		case a.err == nil:
+			refusals = append(refusals, &pb.Refusal{Validator: strings.ToLower(a.c.addr.Hex()), Reason: a.reason})
+			failures = append(failures, fmt.Sprintf("%s refused: %s", a.c.addr.Hex(), a.reason))
+		default:
+			failures = append(failures, fmt.Sprintf("%s: %v", a.c.addr.Hex(), a.err))
+		}
+	}
+	selected := make([]string, len(picked))
+	for i, c := range picked {
+		selected[i] = strings.ToLower(c.addr.Hex())
+	}
+	if len(signed) < r.cfg.Quorum {
+		return nil, selected, refusals, fmt.Errorf("%w: %d of %d signed, %d needed; %s", ErrNoQuorum, len(signed), len(picked), r.cfg.Quorum, strings.Join(failures, "; "))
+	}
+	// The contract takes signatures by strictly ascending signer address.
+	slices.SortFunc(signed, func(a, b chain.SignerSig) int { return bytes.Compare(a.Signer[:], b.Signer[:]) })
+	sigs := make([]*pb.ValidatorSignature, r.cfg.Quorum)
+	for i, s := range signed[:r.cfg.Quorum] {
+		sigs[i] = &pb.ValidatorSignature{Validator: strings.ToLower(s.Signer.Hex()), Signature: s.Signature}
+	}
+	return sigs, selected, refusals, nil
+}

@@ -1,0 +1,109 @@
+package registry
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+)
+
+// Register adds the registry's gRPC services to s.
+func (r *Node) Register(s *grpc.Server) {
+	pb.RegisterP2PRegistryServiceServer(s, &registryService{r: r})
+	pb.RegisterValidatorServiceServer(s, &validatorService{r: r})
+}
+
+// grpcError maps the package's errors to status codes with their message.
+func grpcError(err error) error {
+	if err == nil {
+		return nil
+	}
+	code := codes.Internal
+	switch {
+	case errors.Is(err, ErrBadRequest):
+		code = codes.InvalidArgument
+	case errors.Is(err, ErrBadSignature):
+		code = codes.PermissionDenied
+	case errors.Is(err, ErrStale):
+		code = codes.AlreadyExists
+	case errors.Is(err, ErrRefused):
+		code = codes.FailedPrecondition
+	case errors.Is(err, ErrNoQuorum):
+		code = codes.Aborted
+	case errors.Is(err, ErrUnknownNode), errors.Is(err, ErrUnknownSubnet):
+		code = codes.NotFound
+	case errors.Is(err, ErrTooFewValidators):
+		code = codes.Unavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	}
+	return status.Error(code, err.Error())
+}
+
+type registryService struct {
+	pb.UnimplementedP2PRegistryServiceServer // subnet, model and plugin calls come with the p2p layer
+	r                                        *Node
+}
+
+func (s *registryService) RegisterNode(_ context.Context, req *pb.RegisterNodeRequest) (*pb.RegisterNodeResponse, error) {
+	if err := s.r.nodes.Register(req); err != nil {
+		return nil, grpcError(err)
+	}
+	return &pb.RegisterNodeResponse{HeartbeatIntervalMs: s.r.cfg.HeartbeatInterval.Milliseconds()}, nil
+}
+
+func (s *registryService) UpdateNodeHeartbeat(_ context.Context, req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+	if err := s.r.nodes.Heartbeat(req); err != nil {
+		return nil, grpcError(err)
+	}
+	return &pb.HeartbeatResponse{}, nil
+}
+
+func (s *registryService) DeregisterNode(_ context.Context, req *pb.DeregisterNodeRequest) (*pb.DeregisterNodeResponse, error) {
+	if err := s.r.nodes.Deregister(req); err != nil {
+		return nil, grpcError(err)
+	}
+	return &pb.DeregisterNodeResponse{}, nil
+}
+
+func (s *registryService) DiscoverNodes(req *pb.DiscoverNodesRequest, stream grpc.ServerStreamingServer[pb.NodeInfo]) error {
+	for _, n := range s.r.nodes.List(Filter{Role: req.Role, Subnet: req.Subnet, Model: req.Model, IncludeUnavailable: req.IncludeUnavailable}) {
+		n.Reputation = s.r.ledger.Score(common.HexToAddress(n.Address))
+		if err := stream.Send(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *registryService) RequestPreprocessingValidation(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.PreprocessingValidation, error) {
+	v, err := s.r.RequestPreprocessing(ctx, req)
+	return v, grpcError(err)
+}
+
+func (s *registryService) RequestCompletionValidation(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.CompletionValidation, error) {
+	v, err := s.r.RequestCompletion(ctx, req)
+	return v, grpcError(err)
+}
+
+type validatorService struct {
+	pb.UnimplementedValidatorServiceServer
+	r *Node
+}
+
+func (s *validatorService) SignPreprocessing(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.ValidatorSignature, error) {
+	v, err := s.r.SignPreprocessing(ctx, req)
+	return v, grpcError(err)
+}
+
+func (s *validatorService) SignCompletion(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.ValidatorSignature, error) {
+	v, err := s.r.SignCompletion(ctx, req)
+	return v, grpcError(err)
+}

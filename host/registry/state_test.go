@@ -1,0 +1,187 @@
+package registry_test
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"math/big"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/registry"
+)
+
+// TestLedgerOrderIndependent: the same events in any delivery order, with
+// duplicates, give the same scores (clamping makes naive order matter).
+func TestLedgerOrderIndependent(t *testing.T) {
+	node := common.HexToAddress("0x1000000000000000000000000000000000000001")
+	var evs []registry.Event
+	for i := range 200 {
+		o := []registry.Outcome{registry.Success, registry.Success, registry.Success, registry.FailedValidation, registry.Timeout}[i%5]
+		evs = append(evs, registry.Event{Node: node, RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: o, AtMillis: int64(i / 3)})
+	}
+	want := -1
+	for trial := range 20 {
+		l := registry.NewLedger()
+		rng := rand.New(rand.NewPCG(uint64(trial), 7))
+		perm := rng.Perm(len(evs))
+		for _, i := range perm {
+			l.Add(evs[i])
+			if rng.IntN(4) == 0 {
+				if l.Add(evs[i]) {
+					t.Fatal("a duplicate event counted twice")
+				}
+			}
+		}
+		got := int(l.Score(node))
+		if want >= 0 && got != want {
+			t.Fatalf("trial %d: score %d, earlier %d", trial, got, want)
+		}
+		want = got
+	}
+	if want < 0 || want > registry.MaxReputation {
+		t.Fatalf("score %d out of range", want)
+	}
+	l := registry.NewLedger()
+	for i := range 60 {
+		l.Add(registry.Event{Node: node, RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: registry.Success, AtMillis: int64(i)})
+	}
+	if got := l.Score(node); got != registry.MaxReputation {
+		t.Fatalf("60 successes from 50: %d, want clamped at %d", got, registry.MaxReputation)
+	}
+}
+
+func TestMempoolTTL(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	p := registry.NewMempool(func() time.Time { return now })
+	id := common.HexToHash("0x01")
+	for _, k := range []registry.EntryKind{registry.KindPending, registry.KindPreprocessing, registry.KindCompletion} {
+		p.Put(registry.Entry{Kind: k, RequestID: id})
+	}
+	if p.Len() != 3 {
+		t.Fatalf("len %d", p.Len())
+	}
+	steps := []struct {
+		at   time.Duration
+		live []registry.EntryKind
+	}{
+		{5*time.Minute - time.Second, []registry.EntryKind{registry.KindPending, registry.KindPreprocessing, registry.KindCompletion}},
+		{5 * time.Minute, []registry.EntryKind{registry.KindPending, registry.KindPreprocessing}},
+		{10 * time.Minute, []registry.EntryKind{registry.KindPreprocessing}},
+		{15 * time.Minute, nil},
+	}
+	start := now
+	for _, s := range steps {
+		now = start.Add(s.at)
+		for _, k := range []registry.EntryKind{registry.KindPending, registry.KindPreprocessing, registry.KindCompletion} {
+			_, ok := p.Get(k, id)
+			want := false
+			for _, l := range s.live {
+				want = want || l == k
+			}
+			if ok != want {
+				t.Errorf("at +%s: %s present %v, want %v", s.at, k, ok, want)
+			}
+		}
+		p.Cleanup()
+		if p.Len() != len(s.live) {
+			t.Errorf("at +%s: %d entries after cleanup, want %d", s.at, p.Len(), len(s.live))
+		}
+	}
+}
+
+func key(t *testing.T) *ecdsa.PrivateKey {
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestNodeRegistration: signed registrations and heartbeats are accepted;
+// forged, replayed, stale and malformed ones are refused; a node that
+// misses its heartbeats becomes unavailable and is then pruned.
+func TestNodeRegistration(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	nodes := registry.NewNodes(registry.Config{HeartbeatInterval: 10 * time.Second, MissedHeartbeats: 3, PruneAfter: time.Minute, Now: func() time.Time { return now }})
+	k, other := key(t), key(t)
+	info := &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"s"}, Models: []string{"m"}}
+	reg, err := registry.SignRegistration(k, info, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	addr := crypto.PubkeyToAddress(k.PublicKey)
+
+	forged, _ := registry.SignRegistration(other, info, 9)
+	forged.Node.Address = strings.ToLower(addr.Hex()) // claims k's address, signed by other
+	tampered := proto.Clone(reg).(*pb.RegisterNodeRequest)
+	tampered.Seq = 6
+	tampered.Node.Models = append(tampered.Node.Models, "extra")
+	stale, _ := registry.SignRegistration(k, info, 5)
+	bad, _ := registry.SignRegistration(k, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Endpoints: make([]string, 20)}, 7)
+	noRole, _ := registry.SignRegistration(k, &pb.NodeInfo{}, 8)
+	for _, c := range []struct {
+		name string
+		req  *pb.RegisterNodeRequest
+		want error
+	}{
+		{"forged", forged, registry.ErrBadSignature},
+		{"tampered", tampered, registry.ErrBadSignature},
+		{"stale", stale, registry.ErrStale},
+		{"too many endpoints", bad, registry.ErrBadRequest},
+		{"no role", noRole, registry.ErrBadRequest},
+		{"no node", &pb.RegisterNodeRequest{}, registry.ErrBadRequest},
+	} {
+		if err := nodes.Register(c.req); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+
+	beat := func(at time.Time, signer *ecdsa.PrivateKey) error {
+		hb, _ := registry.SignHeartbeat(signer, at, 10)
+		hb.Address = strings.ToLower(addr.Hex())
+		return nodes.Heartbeat(hb)
+	}
+	now = now.Add(25 * time.Second)
+	if err := beat(now, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := beat(now, k); !errors.Is(err, registry.ErrStale) {
+		t.Errorf("replayed heartbeat: %v", err)
+	}
+	if err := beat(now.Add(time.Second), other); !errors.Is(err, registry.ErrBadSignature) {
+		t.Errorf("forged heartbeat: %v", err)
+	}
+	if err := beat(now.Add(time.Hour), k); !errors.Is(err, registry.ErrBadRequest) {
+		t.Errorf("heartbeat from the future: %v", err)
+	}
+	if n, _ := nodes.Get(addr); n.Status != pb.NodeStatus_NODE_STATUS_AVAILABLE || n.LoadPercent != 10 {
+		t.Fatalf("after a heartbeat: %v load %d", n.Status, n.LoadPercent)
+	}
+	now = now.Add(31 * time.Second)
+	if n, _ := nodes.Get(addr); n.Status != pb.NodeStatus_NODE_STATUS_UNAVAILABLE {
+		t.Fatalf("after 3 missed heartbeats: %v", n.Status)
+	}
+	if got := nodes.List(registry.Filter{Subnet: "s"}); len(got) != 0 {
+		t.Fatalf("unavailable node listed: %v", got)
+	}
+	if got := nodes.List(registry.Filter{Subnet: "s", IncludeUnavailable: true}); len(got) != 1 {
+		t.Fatalf("list with unavailable: %v", got)
+	}
+	now = now.Add(time.Minute)
+	if nodes.Prune() != 1 {
+		t.Fatal("dead node not pruned")
+	}
+	if _, ok := nodes.Get(addr); ok {
+		t.Fatal("pruned node still there")
+	}
+}
