@@ -4,12 +4,12 @@ import "errors"
 
 // Sentinel errors; gRPC handlers map them to status codes.
 var (
-	ErrUnknownNode    = errors.New("registry: unknown node")
-	ErrUnknownSubnet  = errors.New("registry: unknown subnet")
-	ErrBadRequest     = errors.New("registry: bad request")
-	ErrBadSignature   = errors.New("registry: bad signature")
-	ErrStale          = errors.New("registry: stale update (seq not newer)")
-	ErrRefused        = errors.New("registry: validator refused")
-	ErrNoQuorum       = errors.New("registry: consensus failure: fewer than M validators signed")
+	ErrUnknownNode      = errors.New("registry: unknown node")
+	ErrUnknownSubnet    = errors.New("registry: unknown subnet")
+	ErrBadRequest       = errors.New("registry: bad request")
+	ErrBadSignature     = errors.New("registry: bad signature")
+	ErrStale            = errors.New("registry: stale update (seq not newer)")
+	ErrRefused          = errors.New("registry: validator refused")
+	ErrNoQuorum         = errors.New("registry: consensus failure: fewer than M validators signed")
 	ErrTooFewValidators = errors.New("registry: fewer active validators than the quorum needs")
 )
