@@ -10,7 +10,7 @@ APT_PKGS   := libseccomp-dev pkg-config
 # the model worker (gpu/worker): Debian's interpreter runs it; protoc generates its protocol
 APT_PKGS   += python3-numpy python3-torch python3-sklearn python3-protobuf protobuf-compiler
 # npm projects: the contracts' compiler, the AssemblyScript example plugin
-NPM_DIRS   := contracts sdk-plugins/examples/reputation-as
+NPM_DIRS   := contracts sdk-plugins/examples/selection-as
 export CGO_ENABLED := 1
 export GOFLAGS := -buildvcs=false
 
@@ -40,7 +40,7 @@ deps:
 ## generate: compile the contracts and plugins, regenerate every generated file
 generate: deps
 	npm --prefix contracts run --silent build
-	npm --prefix sdk-plugins/examples/reputation-as run --silent build
+	npm --prefix sdk-plugins/examples/selection-as run --silent build
 	$(GO) generate ./...
 
 ## models: retrain the shipped model bundles (gpu/worker/models) from their scripts;

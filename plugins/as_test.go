@@ -24,8 +24,8 @@ import (
 // The AssemblyScript plugin: the five select strategies written against
 // both forms of the ABI in another language. Built by
 //
-//	npm ci --prefix sdk-plugins/examples/reputation-as && npm --prefix sdk-plugins/examples/reputation-as run --silent build
-const asWasm = "sdk-plugins/examples/reputation-as/build/reputation.wasm"
+//	npm ci --prefix sdk-plugins/examples/selection-as && npm --prefix sdk-plugins/examples/selection-as run --silent build
+const asWasm = "sdk-plugins/examples/selection-as/build/selection.wasm"
 
 // asModule is the AssemblyScript plugin and a manifest for it signed as a
 // registry would serve it, speaking both forms.
@@ -33,13 +33,13 @@ func asModule(t testing.TB) ([]byte, plugins.Manifest) {
 	t.Helper()
 	wasm, err := os.ReadFile(filepath.Join(pluginstest.ModuleRoot(t), asWasm))
 	if err != nil {
-		t.Fatalf("%v (build it with npm, see sdk-plugins/examples/reputation-as/assembly/index.ts)", err)
+		t.Fatalf("%v (build it with npm, see sdk-plugins/examples/selection-as/assembly/index.ts)", err)
 	}
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := plugins.Manifest{Name: "reputation-as", Version: "0.1.0", Kinds: []abi.Kind{abi.KindSelect},
+	m := plugins.Manifest{Name: "selection-as", Version: "0.1.0", Kinds: []abi.Kind{abi.KindSelect},
 		ABIVersion: abi.Version, SHA256: plugins.HashWasm(wasm), Binary: true}
 	if err := m.Sign(key); err != nil {
 		t.Fatal(err)

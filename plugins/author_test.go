@@ -216,43 +216,26 @@ func TestAuthorManifestFiles(t *testing.T) {
 // the built-in plugin, in both forms it speaks, and checks that a wrong
 // expectation fails with a message saying what differed.
 func TestAuthorRunVectors(t *testing.T) {
-	wasm, m, err := builtin.Defaults()
-	if err != nil {
-		t.Fatal(err)
-	}
 	vs, err := abi.Vectors()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newRuntime(t, plugins.Config{})
 	ctx := context.Background()
-	for _, binary := range []bool{true, false} {
-		m := m
-		m.Binary = binary
-		p, err := r.Load(ctx, wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		for _, v := range vs {
-			res := p.RunVector(ctx, v)
-			if res.Err != nil {
-				t.Errorf("binary=%v: %s: %v", binary, v.Name, res.Err)
-			}
-			if v.Error != "" && res.Code != v.Error {
-				t.Errorf("binary=%v: %s: code %q, want %q", binary, v.Name, res.Code, v.Error)
-			}
-			if v.Error == "" && res.Instructions == 0 {
-				t.Errorf("binary=%v: %s: no instructions counted", binary, v.Name)
-			}
-		}
-		for _, st := range m.SelfTests {
-			if res := p.RunSelfTest(ctx, st); res.Err != nil || !res.SelfTest {
-				t.Errorf("binary=%v: self-test %s: %+v", binary, st.Name, res)
-			}
+	ran := make([]int, len(vs))
+	for _, get := range []func() ([]byte, plugins.Manifest, error){builtin.Selection, builtin.Defaults} {
+		testAuthorRunVectors(t, r, get, vs, ran)
+	}
+	for i, v := range vs {
+		if ran[i] != 2 {
+			t.Errorf("vector %s ran %d times, want once per form", v.Name, ran[i])
 		}
 	}
 
+	wasm, m, err := builtin.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := r.Load(ctx, wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
 	if err != nil {
 		t.Fatal(err)
@@ -288,6 +271,46 @@ func TestAuthorRunVectors(t *testing.T) {
 	}
 	if res := p.RunSelfTest(ctx, plugins.SelfTest{Name: "x", Kind: abi.KindPrice, Input: price.Input, Output: json.RawMessage(`{}`)}); res.Err == nil {
 		t.Error("a self-test with the wrong output passed")
+	}
+}
+
+// testAuthorRunVectors runs through a built-in module the vectors of the
+// kinds it serves, in both forms, and its self-tests; ran counts each.
+func testAuthorRunVectors(t *testing.T, r *plugins.Runtime, get func() ([]byte, plugins.Manifest, error), vs []abi.Vector, ran []int) {
+	wasm, m, err := get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, binary := range []bool{true, false} {
+		m := m
+		m.Binary = binary
+		p, err := r.Load(ctx, wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		for i, v := range vs {
+			if !m.HasKind(v.Kind) {
+				continue
+			}
+			ran[i]++
+			res := p.RunVector(ctx, v)
+			if res.Err != nil {
+				t.Errorf("binary=%v: %s: %v", binary, v.Name, res.Err)
+			}
+			if v.Error != "" && res.Code != v.Error {
+				t.Errorf("binary=%v: %s: code %q, want %q", binary, v.Name, res.Code, v.Error)
+			}
+			if v.Error == "" && res.Instructions == 0 {
+				t.Errorf("binary=%v: %s: no instructions counted", binary, v.Name)
+			}
+		}
+		for _, st := range m.SelfTests {
+			if res := p.RunSelfTest(ctx, st); res.Err != nil || !res.SelfTest {
+				t.Errorf("binary=%v: self-test %s: %+v", binary, st.Name, res)
+			}
+		}
 	}
 }
 

@@ -64,16 +64,12 @@ func measure(b *testing.B, call func() error, native func()) {
 
 // BenchmarkSelect100 is select over 100 candidates (weighted strategy),
 // plugin vs its native twin, binary and JSON forms, metering on and off:
-// the Go-built defaults (go) and the AssemblyScript plugin (as).
+// the Go build of the strategies (go) and the built-in select, the
+// AssemblyScript module (as).
 func BenchmarkSelect100(b *testing.B) {
-	defWasm, defManifest, _ := builtin.Defaults()
-	asWasm, asManifest := asModule(b)
 	in := select100("weighted")
 	for _, module := range []string{"go", "as"} {
-		wasm, m := defWasm, defManifest
-		if module == "as" {
-			wasm, m = asWasm, asManifest
-		}
+		wasm, m := builtinModule(b, module)
 		for _, metered := range []bool{true, false} {
 			for _, f := range []abi.Form{abi.FormBinary, abi.FormJSON} {
 				name := fmt.Sprintf("plugin=%s/metered=%v/form=%s", module, metered, map[abi.Form]string{abi.FormBinary: "binary", abi.FormJSON: "json"}[f])
@@ -116,10 +112,29 @@ func BenchmarkPrice(b *testing.B) {
 	}, func() { pdk.RunPrice(input, pricing.Price) })
 }
 
-// BenchmarkLoad is a fresh process loading the defaults: cold (compiling)
-// and with the compilation cache on disk warm.
+// builtinModule is the Go-built defaults declaring every kind (go), or
+// the built-in select module (as).
+func builtinModule(b *testing.B, module string) ([]byte, plugins.Manifest) {
+	if module == "go" {
+		return goDefaults(b)
+	}
+	wasm, m, err := builtin.Selection()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return wasm, m
+}
+
+// BenchmarkLoad is a fresh process loading each built-in module: cold
+// (compiling) and with the compilation cache on disk warm.
 func BenchmarkLoad(b *testing.B) {
-	wasm, m, _ := builtin.Defaults()
+	for _, module := range []string{"go", "as"} {
+		wasm, m := builtinModule(b, module)
+		b.Run("plugin="+module, func(b *testing.B) { benchmarkLoad(b, wasm, m) })
+	}
+}
+
+func benchmarkLoad(b *testing.B, wasm []byte, m plugins.Manifest) {
 	load := func(b *testing.B, dir string) {
 		r, err := plugins.NewRuntime(plugins.Config{CacheDir: dir})
 		if err != nil {
@@ -148,20 +163,20 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 // BenchmarkSwap is the latency of activating a new set for a subnet
-// (load, self-test, swap) with the module already compiled once.
+// (load, self-test, swap) of the built-in set, its modules already
+// compiled once.
 func BenchmarkSwap(b *testing.B) {
 	store, err := plugins.OpenStore(filepath.Join(b.TempDir(), "p.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	wasm, m, _ := builtin.Defaults()
-	if err := store.Put(wasm, m); err != nil {
+	set, err := builtin.Install(store, "demo")
+	if err != nil {
 		b.Fatal(err)
 	}
 	s := plugins.NewSubnets(newRuntime(b, plugins.Config{}), store, plugins.LoadOptions{SkipSignature: true})
 	defer s.Close()
-	set := plugins.ActiveSet{Subnet: "demo", Plugins: map[abi.Kind]string{abi.KindPrice: m.SHA256, abi.KindSelect: m.SHA256}}
 	if _, err := s.Activate(context.Background(), set); err != nil {
 		b.Fatal(err)
 	}

@@ -32,12 +32,39 @@ func newRuntime(t testing.TB, cfg plugins.Config) *plugins.Runtime {
 	return r
 }
 
-func loadDefaults(t testing.TB, r *plugins.Runtime) *plugins.Plugin {
+// goDefaults is the Go-built defaults module with a manifest that declares
+// select too: the module exports the Go build of the strategies, which the
+// shipped manifest leaves to the AssemblyScript module (builtin.Selection).
+// For tests and benchmarks that compare the two.
+func goDefaults(t testing.TB) ([]byte, plugins.Manifest) {
 	t.Helper()
 	wasm, m, err := builtin.Defaults()
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Kinds = abi.AllKinds()
+	return wasm, m
+}
+
+// loadDefaults loads goDefaults.
+func loadDefaults(t testing.TB, r *plugins.Runtime) *plugins.Plugin {
+	t.Helper()
+	wasm, m := goDefaults(t)
+	return load(t, r, wasm, m)
+}
+
+// loadSelection loads the built-in select module.
+func loadSelection(t testing.TB, r *plugins.Runtime) *plugins.Plugin {
+	t.Helper()
+	wasm, m, err := builtin.Selection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return load(t, r, wasm, m)
+}
+
+func load(t testing.TB, r *plugins.Runtime, wasm []byte, m plugins.Manifest) *plugins.Plugin {
+	t.Helper()
 	p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true})
 	if err != nil {
 		t.Fatal(err)
@@ -46,33 +73,43 @@ func loadDefaults(t testing.TB, r *plugins.Runtime) *plugins.Plugin {
 	return p
 }
 
-// TestDefaultsPassVectors runs every abi vector through the built-in
-// WebAssembly plugin.
+// TestDefaultsPassVectors runs every abi vector through the Go-built
+// defaults, and the select vectors through the built-in select module too.
 func TestDefaultsPassVectors(t *testing.T) {
-	p := loadDefaults(t, newRuntime(t, plugins.Config{}))
+	r := newRuntime(t, plugins.Config{})
+	def, sel := loadDefaults(t, r), loadSelection(t, r)
 	vs, err := abi.Vectors()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
-			res, err := p.Call(context.Background(), v.Kind, v.Input)
-			if v.Error != "" {
-				if plugins.Code(err) != v.Error {
-					t.Fatalf("got %v, want error %s", err, v.Error)
+			for _, p := range []*plugins.Plugin{def, sel} {
+				if m := p.Manifest(); m.HasKind(v.Kind) {
+					passVector(t, p, v)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got, want any
-			json.Unmarshal(res.Output, &got)
-			json.Unmarshal(v.Output, &want)
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("got %s\nwant %s", res.Output, v.Output)
 			}
 		})
+	}
+}
+
+func passVector(t *testing.T, p *plugins.Plugin, v abi.Vector) {
+	t.Helper()
+	res, err := p.Call(context.Background(), v.Kind, v.Input)
+	if v.Error != "" {
+		if plugins.Code(err) != v.Error {
+			t.Fatalf("%s: got %v, want error %s", p.Manifest().Name, err, v.Error)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", p.Manifest().Name, err)
+	}
+	var got, want any
+	json.Unmarshal(res.Output, &got)
+	json.Unmarshal(v.Output, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: got %s\nwant %s", p.Manifest().Name, res.Output, v.Output)
 	}
 }
 
@@ -161,10 +198,15 @@ func TestExtismKernelPath(t *testing.T) {
 }
 
 // TestDeterministicAcrossRuntimes: two separate runtimes give byte-identical
-// outputs and identical instruction counts.
+// outputs and identical instruction counts, with the Go-built select and
+// with the built-in one.
 func TestDeterministicAcrossRuntimes(t *testing.T) {
-	a := loadDefaults(t, newRuntime(t, plugins.Config{}))
-	b := loadDefaults(t, newRuntime(t, plugins.Config{PoolSize: 1}))
+	ra, rb := newRuntime(t, plugins.Config{}), newRuntime(t, plugins.Config{PoolSize: 1})
+	t.Run("go", func(t *testing.T) { deterministic(t, loadDefaults(t, ra), loadDefaults(t, rb)) })
+	t.Run("selection", func(t *testing.T) { deterministic(t, loadSelection(t, ra), loadSelection(t, rb)) })
+}
+
+func deterministic(t *testing.T, a, b *plugins.Plugin) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 20; i++ {
 		input := abi.EncodeSelectInput(randomSelect(rng), abi.FormBinary)

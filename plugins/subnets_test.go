@@ -3,6 +3,7 @@ package plugins_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -27,8 +28,8 @@ func TestHotSwapUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	defWasm, defManifest, _ := builtin.Defaults()
-	mustOK(t, store.Put(defWasm, defManifest))
+	setA, err := builtin.Install(store, "demo")
+	mustOK(t, err)
 	key, _ := crypto.GenerateKey()
 	hostile := pluginstest.Build(t, "plugins/testdata/hostile")
 	hm := pluginstest.Manifest(t, hostile, key, "fixed-price", abi.KindPrice)
@@ -36,8 +37,8 @@ func TestHotSwapUnderLoad(t *testing.T) {
 
 	subnets := plugins.NewSubnets(newRuntime(t, plugins.Config{}), store, plugins.LoadOptions{SkipSignature: true})
 	defer subnets.Close()
-	setA := plugins.ActiveSet{Subnet: "demo", Plugins: map[abi.Kind]string{abi.KindPrice: defManifest.SHA256, abi.KindSelect: defManifest.SHA256}}
-	setB := plugins.ActiveSet{Subnet: "demo", Plugins: map[abi.Kind]string{abi.KindPrice: hm.SHA256, abi.KindSelect: defManifest.SHA256}}
+	setB := plugins.ActiveSet{Subnet: "demo", Plugins: maps.Clone(setA.Plugins)}
+	setB.Plugins[abi.KindPrice] = hm.SHA256
 	hashA, err := subnets.Activate(ctx, setA)
 	mustOK(t, err)
 	if hashA != setA.ConfigHash() || hashA == setB.ConfigHash() {

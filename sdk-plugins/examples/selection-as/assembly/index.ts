@@ -1,8 +1,7 @@
-// reputation-as: the five select strategies of the NCN plugin ABI
+// selection-as: the five select strategies of the NCN plugin ABI
 // (abi/doc.go) — random, reputation, stake, performance, weighted — as an
-// AssemblyScript plugin, to show that the ABI does not depend on Go, and as
-// a lean select: a tenth of the instructions of the Go-built defaults. It
-// was the reputation strategy alone, hence the name. It speaks both forms
+// AssemblyScript plugin: the host's built-in select (plugins/builtin copies
+// it), and the proof that the ABI does not depend on Go. It speaks both forms
 // (its manifest says "binary": true), answers in the form it was asked in,
 // and is a twin of the Go reference, sdk-plugins/examples/selection run
 // through sdk-plugins/pdk: the same input gives the same ids (a binary
@@ -26,10 +25,10 @@
 // for its own allocations. Strings are not objects but spans of the input,
 // or of an arena when they had escapes or invalid UTF-8 to rewrite.
 //
-// Built from the repository root, reproducibly, into build/reputation.wasm
-// (committed):
+// Built from the repository root, reproducibly, into build/selection.wasm
+// (committed), then copied into plugins/builtin by go generate:
 //
-//	npm ci --prefix sdk-plugins/examples/reputation-as && npm --prefix sdk-plugins/examples/reputation-as run --silent build
+//	npm ci --prefix sdk-plugins/examples/selection-as && npm --prefix sdk-plugins/examples/selection-as run --silent build
 
 // The host's input and output functions (abi.IOModule, abi/doc.go): the
 // whole input and output in one host call each.
