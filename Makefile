@@ -59,7 +59,7 @@ test: deps
 
 ## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times;
 ## model worker requests/s and round trip;
-## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare
+## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare; validator quorum latency
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
@@ -68,6 +68,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./gpu/worker/
 	$(GO) test -run '^$$' -bench Start -benchtime 50x ./sandbox/
 	$(GO) test -run '^$$' -bench WorkerRoundTrip -benchtime 300x ./host/compute/
+	$(GO) test -run '^$$' -bench PreprocessingQuorum -benchtime 500x ./host/registry/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build

@@ -58,20 +58,14 @@ func newNetwork(t testing.TB, n int) *network {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	wasm, m, err := builtin.Defaults()
+	set, err := builtin.Install(store, subnet)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Put(wasm, m); err != nil {
 		t.Fatal(err)
 	}
 	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true}) // the builtins ship unsigned, inside the binary
 	t.Cleanup(func() { subnets.Close() })
-	set := plugins.ActiveSet{Subnet: subnet, Plugins: map[abi.Kind]string{}, Params: map[string]string{
-		"base_wei": "1000000000000000", "per_input_token_wei": "1000000000000", "per_output_token_wei": "2000000000000", "per_second_wei": "500000000000000"}}
-	for _, k := range m.Kinds {
-		set.Plugins[k] = m.SHA256
-	}
+	set.Params = map[string]string{
+		"base_wei": "1000000000000000", "per_input_token_wei": "1000000000000", "per_output_token_wei": "2000000000000", "per_second_wei": "500000000000000"}
 	if _, err := subnets.Activate(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
