@@ -363,7 +363,12 @@ func (n *Node) pingAll(ctx context.Context) {
 			defer func() { <-sem }()
 			pctx, cancel := context.WithTimeout(ctx, n.cfg.PingTimeout)
 			defer cancel()
-			res := <-ping.Ping(pctx, n.host, p)
+			// ping.Ping closes its channel without a result when the context
+			// ends first, which is exactly the dead-peer case.
+			res, ok := <-ping.Ping(pctx, n.host, p)
+			if !ok {
+				res.Error = fmt.Errorf("no pong within %s", n.cfg.PingTimeout)
+			}
 			n.mu.Lock()
 			if res.Error == nil {
 				delete(n.pingFails, p)
