@@ -308,8 +308,14 @@ func (n *Node) find(ctx context.Context, key cid.Cid, ns Namespace, limit int) (
 		go func(p peer.AddrInfo) {
 			defer wg.Done()
 			rec, err := n.FetchDescriptor(ctx, p, ns)
+			if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrMalformed) && ctx.Err() == nil {
+				// One retry covers a dial that raced the provider's own
+				// connection to us; a refusal on the merits is not retried.
+				time.Sleep(100 * time.Millisecond)
+				rec, err = n.FetchDescriptor(ctx, p, ns)
+			}
 			if err != nil {
-				n.log.Debug("provider descriptor refused", "peer", p.ID, "err", err)
+				n.log.Info("provider left out: no valid descriptor", "peer", p.ID, "err", err)
 				return
 			}
 			f := Found{Peer: p, Record: rec}
