@@ -50,6 +50,7 @@ func commands() []command {
 		{"plugin sign", "write a plugin's manifest, signed, after loading it as a host would", runPluginSign},
 		{"plugin run", "call a plugin on one input document under a host's limits", runPluginRun},
 		{"plugin test", "run the ABI test vectors and the manifest's self-tests against a plugin", runPluginTest},
+		{"registry", "run a registry/validator node: p2p registry network, node liveness, M-of-N price and result signing", runRegistry},
 		{"sandbox check", "print each sandbox layer, whether this kernel supports it, and try the profile", runSandboxCheck},
 		{"sandbox run", "run any command inside the model sandbox, to test this machine", runSandboxRun},
 		{"gpu info", "print this machine's GPUs (or CPU) and how worker slots would be placed on them", runGPUInfo},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -173,7 +174,7 @@ func TestBinary(t *testing.T) {
 
 	t.Run("serve and deploy", func(t *testing.T) {
 		datadir := t.TempDir()
-		url := startServe(t, bin, datadir)
+		url := startServe(t, bin, datadir, 3)
 		m, err := devchain.ReadManifest(filepath.Join(datadir, devchain.ManifestFile))
 		if err != nil {
 			t.Fatal(err)
@@ -300,9 +301,9 @@ func assertCode(ctx context.Context, t *testing.T, b chain.Backend, a chain.Addr
 // startServe runs `ncn chain serve` on a free port, waits for "ready" and
 // returns the RPC URL it printed. The process is interrupted when the test
 // ends and must exit cleanly.
-func startServe(t *testing.T, bin, datadir string) string {
+func startServe(t *testing.T, bin, datadir string, validators int) string {
 	t.Helper()
-	cmd := exec.Command(bin, "chain", "serve", "--rpc-addr", "127.0.0.1:0", "--datadir", datadir, "--validators", "3")
+	cmd := exec.Command(bin, "chain", "serve", "--rpc-addr", "127.0.0.1:0", "--datadir", datadir, "--validators", strconv.Itoa(validators))
 	cmd.Env = envWithout("RPC_URL")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

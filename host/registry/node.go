@@ -35,9 +35,11 @@ type Node struct {
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
 
-	bg     sync.WaitGroup // background scoring
-	cancel context.CancelFunc
-	done   chan struct{}
+	bg       sync.WaitGroup // background scoring and replication
+	publish  func(topic string, payload []byte)
+	stopRepl context.CancelFunc
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // New returns a registry node; Close releases it.
@@ -128,6 +130,9 @@ func (r *Node) dial(endpoint string) (pb.ValidatorServiceClient, error) {
 // Close stops housekeeping, waits for background scoring and closes
 // connections.
 func (r *Node) Close() error {
+	if r.stopRepl != nil {
+		r.stopRepl()
+	}
 	r.cancel()
 	<-r.done
 	r.bg.Wait()

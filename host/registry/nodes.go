@@ -81,6 +81,7 @@ func SignDeregistration(key *ecdsa.PrivateKey, t time.Time) (*pb.DeregisterNodeR
 }
 
 type nodeEntry struct {
+	req      *pb.RegisterNodeRequest // as signed, for re-gossip
 	info     *pb.NodeInfo
 	seq      uint64
 	lastBeat time.Time
@@ -134,7 +135,7 @@ func (n *Nodes) Register(req *pb.RegisterNodeRequest) error {
 	}
 	stored := proto.Clone(info).(*pb.NodeInfo)
 	stored.Address = strings.ToLower(addr.Hex())
-	n.m[addr] = &nodeEntry{info: stored, seq: req.Seq, lastBeat: n.now()}
+	n.m[addr] = &nodeEntry{req: proto.Clone(req).(*pb.RegisterNodeRequest), info: stored, seq: req.Seq, lastBeat: n.now()}
 	return nil
 }
 
@@ -221,6 +222,17 @@ func (n *Nodes) List(f Filter) []*pb.NodeInfo {
 		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b *pb.NodeInfo) int { return strings.Compare(a.Address, b.Address) })
+	return out
+}
+
+// Registrations returns every stored registration as its node signed it.
+func (n *Nodes) Registrations() []*pb.RegisterNodeRequest {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*pb.RegisterNodeRequest, 0, len(n.m))
+	for _, e := range n.m {
+		out = append(out, proto.Clone(e.req).(*pb.RegisterNodeRequest))
+	}
 	return out
 }
 

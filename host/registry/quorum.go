@@ -18,6 +18,7 @@ import (
 	"github.com/ncn-network/ncn/abi"
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/p2p"
 )
 
 // DefaultValidatorStrategy ranks validators when the subnet's parameters
@@ -233,6 +234,12 @@ func (r *Node) score(requestID common.Hash, got []answer) {
 		}
 	}
 	at := r.cfg.Now().UnixMilli()
+	msg := reputationMsg{RequestID: requestID, AtMillis: at}
+	defer func() {
+		if len(msg.Nodes) > 0 {
+			r.gossipJSON(p2p.TopicReputation, msg)
+		}
+	}()
 	for _, a := range got {
 		var o Outcome
 		switch {
@@ -246,6 +253,7 @@ func (r *Node) score(requestID common.Hash, got []answer) {
 			o = FailedValidation
 		}
 		r.ledger.Add(Event{Node: a.c.addr, RequestID: requestID, Outcome: o, AtMillis: at})
+		msg.Nodes, msg.Outcomes = append(msg.Nodes, lower(a.c.addr)), append(msg.Outcomes, o)
 	}
 }
 
@@ -270,7 +278,9 @@ func (r *Node) RequestPreprocessing(ctx context.Context, req *pb.PreprocessingVa
 	if err != nil {
 		return nil, err
 	}
-	r.mempool.Put(Entry{Kind: KindPending, RequestID: msg.RequestID})
+	e := Entry{Kind: KindPending, RequestID: msg.RequestID, Created: r.cfg.Now()}
+	r.mempool.Put(e)
+	r.gossipJSON(p2p.TopicMempool, mempoolMsg{Kind: e.Kind, RequestID: e.RequestID, CreatedMs: e.Created.UnixMilli()})
 	return &pb.PreprocessingValidation{RequestId: req.RequestId, Signatures: sigs, Selected: selected, Refusals: refusals}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/p2p"
 )
 
 // Register adds the registry's gRPC services to s.
@@ -56,6 +57,7 @@ func (s *registryService) RegisterNode(_ context.Context, req *pb.RegisterNodeRe
 	if err := s.r.nodes.Register(req); err != nil {
 		return nil, grpcError(err)
 	}
+	s.r.gossip(p2p.TopicHeartbeat, msgRegister, req)
 	return &pb.RegisterNodeResponse{HeartbeatIntervalMs: s.r.cfg.HeartbeatInterval.Milliseconds()}, nil
 }
 
@@ -63,6 +65,7 @@ func (s *registryService) UpdateNodeHeartbeat(_ context.Context, req *pb.Heartbe
 	if err := s.r.nodes.Heartbeat(req); err != nil {
 		return nil, grpcError(err)
 	}
+	s.r.gossip(p2p.TopicHeartbeat, msgHeartbeat, req)
 	return &pb.HeartbeatResponse{}, nil
 }
 
@@ -70,6 +73,7 @@ func (s *registryService) DeregisterNode(_ context.Context, req *pb.DeregisterNo
 	if err := s.r.nodes.Deregister(req); err != nil {
 		return nil, grpcError(err)
 	}
+	s.r.gossip(p2p.TopicHeartbeat, msgDeregister, req)
 	return &pb.DeregisterNodeResponse{}, nil
 }
 

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/devchain"
+	"github.com/ncn-network/ncn/host/registry"
+	"github.com/ncn-network/ncn/plugins"
+	"github.com/ncn-network/ncn/plugins/builtin"
+)
+
+// registryProc is one `ncn registry` process.
+type registryProc struct {
+	cmd      *exec.Cmd
+	grpc     string
+	p2p      string
+	addr     string
+	done     chan error
+	stderr   *strings.Builder
+	stdout   *strings.Builder
+	conn     *grpc.ClientConn
+	registry pb.P2PRegistryServiceClient
+}
+
+func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath string, i int, bootstrap string) *registryProc {
+	t.Helper()
+	acct, ok := m.Account(fmt.Sprintf("validator-%d", i+1))
+	if !ok {
+		t.Fatalf("devchain has no validator-%d", i+1)
+	}
+	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", filepath.Join(t.TempDir(), "r"),
+		"--grpc-listen-addr", "127.0.0.1:0", "--p2p-listen-addr", "/ip4/127.0.0.1/tcp/0", "--heartbeat", "1s", "--p2p-prefix", "/ncn-test"}
+	if bootstrap != "" {
+		args = append(args, "--bootstrap", bootstrap)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = envWithout("RPC_URL")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	r := &registryProc{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}, stdout: &strings.Builder{}}
+	cmd.Stderr = r.stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			r.stdout.WriteString(line + "\n")
+			k, v, _ := strings.Cut(line, ": ")
+			switch {
+			case k == "grpc":
+				r.grpc = v
+			case k == "p2p" && r.p2p == "":
+				r.p2p = v
+			case k == "validator":
+				r.addr = v
+			case line == "ready":
+				close(ready)
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+		r.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case <-ready:
+	case err := <-r.done:
+		t.Fatalf("registry %d exited before ready: %v\n%s%s", i, err, r.stdout, r.stderr)
+	case <-time.After(time.Minute):
+		t.Fatalf("registry %d not ready\n%s%s", i, r.stdout, r.stderr)
+	}
+	r.conn, err = grpc.NewClient(r.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.conn.Close() })
+	r.registry = pb.NewP2PRegistryServiceClient(r.conn)
+	return r
+}
+
+func (r *registryProc) discover(ctx context.Context, role pb.NodeRole) ([]*pb.NodeInfo, error) {
+	s, err := r.registry.DiscoverNodes(ctx, &pb.DiscoverNodesRequest{Role: role})
+	if err != nil {
+		return nil, err
+	}
+	var out []*pb.NodeInfo
+	for {
+		n, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+}
+
+// TestRegistryNetwork runs seven `ncn registry` processes over a served
+// chain, joined over libp2p on loopback: a compute node and a gateway
+// registered at one node are discovered at every other; a preprocessing
+// quorum (3 of 5) forms at any node, and still forms with two registry
+// processes killed; reputation ends the same on every node; SIGINT stops
+// a node cleanly.
+func TestRegistryNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs eight processes")
+	}
+	bin := filepath.Join(t.TempDir(), "ncn")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	startServe(t, bin, dir, 7)
+	manifestPath := filepath.Join(dir, devchain.ManifestFile)
+	m, err := devchain.ReadManifest(manifestPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 7
+	nodes := []*registryProc{startRegistry(t, bin, m, manifestPath, 0, "")}
+	for i := 1; i < n; i++ {
+		nodes = append(nodes, startRegistry(t, bin, m, manifestPath, i, nodes[0].p2p))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	key := func(role string) *keyed {
+		a, _ := m.Account(role)
+		k, err := chain.LoadKey(a.Keystore, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &keyed{k, a.Address}
+	}
+	compute, gateway, client := key("compute"), key("gateway"), key("client")
+	for _, reg := range []struct {
+		k    *keyed
+		info *pb.NodeInfo
+	}{
+		{compute, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"default"}, Models: []string{"digits"}, Endpoints: []string{"127.0.0.1:1"}}},
+		{gateway, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_GATEWAY, Endpoints: []string{"127.0.0.1:2"}}},
+	} {
+		req, err := registry.SignRegistration(reg.k.key, reg.info, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nodes[0].registry.RegisterNode(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every node learns of every validator and both nodes by gossip.
+	start := time.Now()
+	waitFor(t, 30*time.Second, func() error {
+		for i, nd := range nodes {
+			all, err := nd.discover(ctx, pb.NodeRole_NODE_ROLE_UNSPECIFIED)
+			if err != nil {
+				return err
+			}
+			if len(all) != n+2 {
+				return fmt.Errorf("node %d sees %d nodes, want %d", i, len(all), n+2)
+			}
+		}
+		return nil
+	})
+	t.Logf("all %d registry nodes see %d nodes after %s", n, n+2, time.Since(start).Round(time.Millisecond))
+	// Keep the compute node and gateway alive while the test runs.
+	stopBeats := heartbeat(ctx, t, nodes[0], compute, gateway)
+	defer stopBeats()
+
+	quote := quoter(t, m, compute, gateway, client)
+	for i := range 4 {
+		v, err := nodes[(i*3)%n].registry.RequestPreprocessingValidation(ctx, quote())
+		if err != nil {
+			t.Fatalf("quorum %d: %v", i, err)
+		}
+		if len(v.Signatures) != 3 {
+			t.Fatalf("quorum %d: %d signatures", i, len(v.Signatures))
+		}
+	}
+	// Two registry processes die; the rest still reach 3 of 5.
+	for _, i := range []int{2, 5} {
+		nodes[i].cmd.Process.Kill()
+		<-nodes[i].done
+	}
+	for i := range 3 {
+		if _, err := nodes[[]int{0, 3, 6}[i]].registry.RequestPreprocessingValidation(ctx, quote()); err != nil {
+			t.Fatalf("with two nodes down, quorum %d: %v", i, err)
+		}
+	}
+	// Reputation, replicated by gossip, is the same on every live node.
+	waitFor(t, 30*time.Second, func() error {
+		var first map[string]uint32
+		for _, i := range []int{0, 1, 3, 4, 6} {
+			vs, err := nodes[i].discover(ctx, pb.NodeRole_NODE_ROLE_VALIDATOR)
+			if err != nil {
+				return err
+			}
+			scores := map[string]uint32{}
+			for _, v := range vs {
+				scores[v.Address] = v.Reputation
+			}
+			if first == nil {
+				first = scores
+				continue
+			}
+			for a, s := range first {
+				if scores[a] != s {
+					return fmt.Errorf("node %d scores %s at %d, node 0 at %d", i, a, scores[a], s)
+				}
+			}
+		}
+		return nil
+	})
+	// SIGINT: a clean stop.
+	nodes[1].cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-nodes[1].done:
+		if err != nil || !strings.Contains(nodes[1].stderr.String(), "stopped") {
+			t.Fatalf("SIGINT: %v\n%s", err, nodes[1].stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("registry did not stop on SIGINT")
+	}
+}
+
+type keyed struct {
+	key  *ecdsa.PrivateKey
+	addr common.Address
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// heartbeat keeps nodes alive at r until the returned stop is called.
+func heartbeat(ctx context.Context, t *testing.T, r *registryProc, ks ...*keyed) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				for _, k := range ks {
+					hb, err := registry.SignHeartbeat(k.key, time.Now(), 0)
+					if err == nil {
+						_, _ = r.registry.UpdateNodeHeartbeat(ctx, hb)
+					}
+				}
+			}
+		}
+	}()
+	return cancel
+}
+
+// quoter prices requests with the builtin price plugin, as a gateway of
+// subnet "default" would.
+func quoter(t *testing.T, m devchain.Manifest, compute, gateway, client *keyed) func() *pb.PreprocessingValidationRequest {
+	t.Helper()
+	rt, err := plugins.NewRuntime(plugins.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	store, err := plugins.OpenStore(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	set, err := builtin.Install(store, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true})
+	t.Cleanup(func() { subnets.Close() })
+	if _, err := subnets.Activate(context.Background(), set); err != nil {
+		t.Fatal(err)
+	}
+	lower := func(a common.Address) string { return strings.ToLower(a.Hex()) }
+	return func() *pb.PreprocessingValidationRequest {
+		h, err := subnets.Acquire("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Release()
+		p, _ := h.Plugin(abi.KindPrice)
+		in := abi.PriceInput{Version: abi.Version, Subnet: "default", Model: "digits", InputTokens: 64, OutputTokens: 1, EstimatedMillis: 100, Params: h.Params()}
+		out, _, err := p.Price(context.Background(), &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pi, _ := json.Marshal(abi.PriceInput{InputTokens: 64, OutputTokens: 1, EstimatedMillis: 100})
+		cfg, _ := hex.DecodeString(h.ConfigHash())
+		id := common.BytesToHash(randomBytes(32))
+		return &pb.PreprocessingValidationRequest{RequestId: id[:], Client: lower(client.addr), Gateway: lower(gateway.addr), ComputeNode: lower(compute.addr),
+			Subnet: "default", Model: "digits", ConfigHash: cfg, ExpiresAt: uint64(time.Now().Add(5 * time.Minute).Unix()), PriceInput: pi,
+			Tree: &pb.PaymentTree{ComputeNode: lower(compute.addr), ComputeAmount: out.Compute, Gateway: lower(gateway.addr), GatewayAmount: out.Gateway,
+				ValidatorAmount: out.Validators, TreasuryAmount: out.Treasury}}
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = cond(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("after %s: %v", d, err)
+}

@@ -1,0 +1,279 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/p2p"
+)
+
+// What a heartbeat-topic message carries: its first byte says which
+// signed request follows.
+const (
+	msgRegister   byte = 1
+	msgHeartbeat  byte = 2
+	msgDeregister byte = 3
+)
+
+// reputationMsg is one coordinator's scoring of one request.
+type reputationMsg struct {
+	RequestID common.Hash `json:"requestId"`
+	AtMillis  int64       `json:"atMillis"`
+	Nodes     []string    `json:"nodes"`
+	Outcomes  []Outcome   `json:"outcomes"`
+}
+
+// mempoolMsg is one mempool entry.
+type mempoolMsg struct {
+	Kind      EntryKind   `json:"kind"`
+	RequestID common.Hash `json:"requestId"`
+	Data      []byte      `json:"data,omitempty"`
+	CreatedMs int64       `json:"createdMs"`
+}
+
+// Network is what replication needs of the p2p layer (*p2p.Node).
+type Network interface {
+	Join(name string, validate p2p.TopicValidator) error
+	Subscribe(name string) (*p2p.Subscription, error)
+	Publish(ctx context.Context, name string, payload []byte) error
+}
+
+// ReplicateConfig says how this node takes part in the network.
+type ReplicateConfig struct {
+	// Endpoint is this node's ValidatorService address as others dial it
+	// (host:port); required.
+	Endpoint string
+	// Reannounce is how often this node republishes every registration it
+	// holds, so that a node that joined late catches up; default
+	// 3 × HeartbeatInterval.
+	Reannounce time.Duration
+}
+
+// Replicate joins the registry topics on net and keeps this node's view
+// in step with the network: every node's signed registrations, heartbeats
+// and deregistrations, reputation scorings and mempool entries. It
+// registers this node as a validator, heartbeats for it, and republishes
+// what it knows. It returns once the topics are joined; the work stops
+// when ctx ends or the node closes.
+func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) error {
+	if cfg.Endpoint == "" {
+		return errors.New("replicate: no endpoint")
+	}
+	if cfg.Reannounce == 0 {
+		cfg.Reannounce = 3 * r.cfg.HeartbeatInterval
+	}
+	topics := map[string]p2p.TopicValidator{
+		p2p.TopicHeartbeat:  r.validateBeat,
+		p2p.TopicReputation: r.validateFromValidator,
+		p2p.TopicMempool:    r.validateFromValidator,
+	}
+	subs := map[string]*p2p.Subscription{}
+	for name, v := range topics {
+		if err := net.Join(name, v); err != nil {
+			return fmt.Errorf("join %s: %w", name, err)
+		}
+		sub, err := net.Subscribe(name)
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", name, err)
+		}
+		subs[name] = sub
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r.stopRepl = cancel
+	r.publish = func(topic string, payload []byte) {
+		if err := net.Publish(ctx, topic, payload); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("gossip publish failed", "topic", topic, "err", err)
+		}
+	}
+	for name, sub := range subs {
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			r.consume(ctx, name, sub)
+		}()
+	}
+	self, err := SignRegistration(r.cfg.Key, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_VALIDATOR, Endpoints: []string{cfg.Endpoint}}, uint64(r.cfg.Now().UnixNano()))
+	if err != nil {
+		return err
+	}
+	if err := r.nodes.Register(self); err != nil {
+		return err
+	}
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		r.announce(ctx, cfg.Reannounce)
+	}()
+	return nil
+}
+
+// announce heartbeats for this node and republishes every registration.
+func (r *Node) announce(ctx context.Context, every time.Duration) {
+	beat := time.NewTicker(r.cfg.HeartbeatInterval)
+	defer beat.Stop()
+	all := time.NewTicker(every)
+	defer all.Stop()
+	r.republish()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			hb, err := SignHeartbeat(r.cfg.Key, r.cfg.Now(), 0)
+			if err == nil {
+				if err := r.nodes.Heartbeat(hb); err == nil {
+					r.gossip(p2p.TopicHeartbeat, msgHeartbeat, hb)
+				}
+			}
+		case <-all.C:
+			r.republish()
+		}
+	}
+}
+
+func (r *Node) republish() {
+	for _, req := range r.nodes.Registrations() {
+		r.gossip(p2p.TopicHeartbeat, msgRegister, req)
+	}
+}
+
+// gossip publishes a signed request on a topic, if replicating.
+func (r *Node) gossip(topic string, kind byte, m proto.Message) {
+	if r.publish == nil {
+		return
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return
+	}
+	r.publish(topic, append([]byte{kind}, b...))
+}
+
+func (r *Node) gossipJSON(topic string, v any) {
+	if r.publish == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err == nil {
+		r.publish(topic, b)
+	}
+}
+
+// validateBeat accepts heartbeat-topic messages that decode; the node
+// signatures inside are checked when applied (a registration re-gossiped
+// by a registry node is still signed by the node it describes).
+func (r *Node) validateBeat(_ context.Context, _ peer.ID, _ common.Address, m *p2p.Message) error {
+	if len(m.Payload) < 1 {
+		return errors.New("empty heartbeat message")
+	}
+	var dst proto.Message
+	switch m.Payload[0] {
+	case msgRegister:
+		dst = &pb.RegisterNodeRequest{}
+	case msgHeartbeat:
+		dst = &pb.HeartbeatRequest{}
+	case msgDeregister:
+		dst = &pb.DeregisterNodeRequest{}
+	default:
+		return fmt.Errorf("unknown heartbeat message kind %d", m.Payload[0])
+	}
+	return proto.Unmarshal(m.Payload[1:], dst)
+}
+
+// validateFromValidator accepts reputation and mempool messages only from
+// staked validators: anyone else's claims about validators are noise.
+func (r *Node) validateFromValidator(ctx context.Context, _ peer.ID, signer common.Address, _ *p2p.Message) error {
+	addrs, _, err := r.stakes(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: cannot read the validator set: %v", p2p.ErrIgnore, err)
+	}
+	if !slices.Contains(addrs, signer) {
+		return fmt.Errorf("signer %s is not a staked validator", signer.Hex())
+	}
+	return nil
+}
+
+// consume applies what arrives on a topic until ctx ends.
+func (r *Node) consume(ctx context.Context, name string, sub *p2p.Subscription) {
+	for {
+		d, err := sub.Next(ctx)
+		if err != nil {
+			return
+		}
+		if d.Local {
+			continue
+		}
+		if err := r.apply(name, d.Message.Payload); err != nil && !errors.Is(err, ErrStale) {
+			r.cfg.Logger.Debug("gossip not applied", "topic", name, "signer", d.Signer.Hex(), "err", err)
+		}
+	}
+}
+
+func (r *Node) apply(topic string, payload []byte) error {
+	switch topic {
+	case p2p.TopicHeartbeat:
+		switch payload[0] {
+		case msgRegister:
+			var req pb.RegisterNodeRequest
+			if err := proto.Unmarshal(payload[1:], &req); err != nil {
+				return err
+			}
+			return r.nodes.Register(&req)
+		case msgHeartbeat:
+			var req pb.HeartbeatRequest
+			if err := proto.Unmarshal(payload[1:], &req); err != nil {
+				return err
+			}
+			return r.nodes.Heartbeat(&req)
+		case msgDeregister:
+			var req pb.DeregisterNodeRequest
+			if err := proto.Unmarshal(payload[1:], &req); err != nil {
+				return err
+			}
+			return r.nodes.Deregister(&req)
+		}
+	case p2p.TopicReputation:
+		var m reputationMsg
+		if err := json.Unmarshal(payload, &m); err != nil {
+			return err
+		}
+		if len(m.Nodes) != len(m.Outcomes) || len(m.Nodes) > 64 {
+			return fmt.Errorf("%w: reputation message shape", ErrBadRequest)
+		}
+		for i, n := range m.Nodes {
+			addr, err := parseAddress("node", n)
+			if err != nil {
+				return err
+			}
+			switch m.Outcomes[i] {
+			case Success, FailedValidation, Timeout, Slashed:
+			default:
+				return fmt.Errorf("%w: outcome %d", ErrBadRequest, m.Outcomes[i])
+			}
+			r.ledger.Add(Event{Node: addr, RequestID: m.RequestID, Outcome: m.Outcomes[i], AtMillis: m.AtMillis})
+		}
+	case p2p.TopicMempool:
+		var m mempoolMsg
+		if err := json.Unmarshal(payload, &m); err != nil {
+			return err
+		}
+		if m.Kind.TTL() == 0 || len(m.Data) > 4<<10 {
+			return fmt.Errorf("%w: mempool entry", ErrBadRequest)
+		}
+		r.mempool.Put(Entry{Kind: m.Kind, RequestID: m.RequestID, Data: m.Data, Created: time.UnixMilli(m.CreatedMs)})
+	}
+	return nil
+}
+
+// lower is an address as the API spells it.
+func lower(a common.Address) string { return strings.ToLower(a.Hex()) }
