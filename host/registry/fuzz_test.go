@@ -1,11 +1,15 @@
 package registry
 
 import (
+	"context"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/p2p"
 )
 
 // FuzzPeerRequests feeds arbitrary bytes, as a peer or client could send
@@ -46,6 +50,29 @@ func FuzzPeerRequests(f *testing.F) {
 		var hb pb.HeartbeatRequest
 		if proto.Unmarshal(data, &hb) == nil {
 			_ = NewNodes(Config{}).Heartbeat(&hb)
+		}
+	})
+}
+
+// FuzzGossip feeds arbitrary payloads, as a peer could gossip them, to
+// what a registry node applies from each topic: errors are fine, panics
+// and out-of-range state are not.
+func FuzzGossip(f *testing.F) {
+	f.Add([]byte{msgRegister}, 0)
+	f.Add([]byte(`{"requestId":"0x0000000000000000000000000000000000000000000000000000000000000001","atMillis":1,"nodes":["0x0000000000000000000000000000000000000001"],"outcomes":[-20]}`), 1)
+	f.Add([]byte(`{"kind":"pending","requestId":"0x0000000000000000000000000000000000000000000000000000000000000001","createdMs":5}`), 2)
+	f.Fuzz(func(t *testing.T, payload []byte, topic int) {
+		r := &Node{cfg: Config{}.withDefaults(), ledger: NewLedger()}
+		r.nodes, r.mempool = NewNodes(r.cfg), NewMempool(r.cfg.Now)
+		name := []string{p2p.TopicHeartbeat, p2p.TopicReputation, p2p.TopicMempool}[uint(topic)%3]
+		if name == p2p.TopicHeartbeat && r.validateBeat(context.Background(), "", common.Address{}, &p2p.Message{Payload: payload}) != nil {
+			return // refused before it is applied
+		}
+		_ = r.apply(name, payload)
+		for _, e := range r.ledger.Events() {
+			if s := r.ledger.Score(e.Node); s > MaxReputation {
+				t.Fatalf("score %d", s)
+			}
 		}
 	})
 }

@@ -220,6 +220,9 @@ func (r *Node) consume(ctx context.Context, name string, sub *p2p.Subscription) 
 }
 
 func (r *Node) apply(topic string, payload []byte) error {
+	if len(payload) == 0 {
+		return fmt.Errorf("%w: empty message", ErrBadRequest)
+	}
 	switch topic {
 	case p2p.TopicHeartbeat:
 		switch payload[0] {
