@@ -47,6 +47,10 @@ type Config struct {
 	MaxExec       time.Duration // longest plausible execution time; default 10m
 	MaxResult     int           // largest result validators accept, bytes; default 16 MiB
 
+	// StatePath is a bbolt file keeping registrations, reputation and the
+	// mempool across restarts; "" keeps them in memory only.
+	StatePath string
+
 	Now    func() time.Time // clock; default time.Now
 	Dial   Dialer           // default: gRPC over TCP without TLS (loopback and private networks)
 	Logger *slog.Logger     // default slog.Default()

@@ -25,7 +25,7 @@ import (
 // DaemonConfig is a whole registry node as `ncn registry` runs it.
 type DaemonConfig struct {
 	Key     *ecdsa.PrivateKey // validator key (required)
-	DataDir string            // state: p2p identity, plugin store, compile cache (required)
+	DataDir string            // state: p2p identity, registry.db, plugin store, compile cache (required)
 
 	RPCURL    string          // chain JSON-RPC endpoint (required)
 	Contracts chain.Addresses // deployed contracts (required)
@@ -116,6 +116,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 	}
 	rc := cfg.Registry
 	rc.Key, rc.Domain, rc.Subnets, rc.Stakes, rc.Logger = cfg.Key, domain, d.subnets, contracts, cfg.Logger
+	rc.StatePath = filepath.Join(cfg.DataDir, "registry.db")
 	if d.Node, err = New(rc); err != nil {
 		return nil, err
 	}

@@ -51,6 +51,8 @@ type Mempool struct {
 	now func() time.Time
 	mu  sync.Mutex
 	m   map[entryKey]Entry
+	// onChange, if set, sees each stored or removed entry, with mu held.
+	onChange func(e Entry, deleted bool)
 }
 
 // NewMempool returns an empty mempool on the given clock.
@@ -74,6 +76,9 @@ func (p *Mempool) Put(e Entry) {
 		return
 	}
 	p.m[k] = e
+	if p.onChange != nil {
+		p.onChange(e, false)
+	}
 }
 
 // Get returns the entry unless it is missing or expired.
@@ -103,6 +108,9 @@ func (p *Mempool) Cleanup() int {
 	for k, e := range p.m {
 		if !now.Before(e.Created.Add(k.kind.TTL())) {
 			delete(p.m, k)
+			if p.onChange != nil {
+				p.onChange(e, true)
+			}
 			n++
 		}
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"crypto/ecdsa"
+	"fmt"
 	"math/big"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ type Node struct {
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
 
+	state    *state         // nil without Config.StatePath
 	bg       sync.WaitGroup // background scoring and replication
 	publish  func(topic string, payload []byte)
 	stopRepl context.CancelFunc
@@ -57,6 +59,18 @@ func New(cfg Config) (*Node, error) {
 		models:  map[[2]string]*pb.ModelDescriptor{},
 		conns:   map[string]*grpc.ClientConn{},
 		done:    make(chan struct{}),
+	}
+	if cfg.StatePath != "" {
+		st, err := openState(cfg.StatePath)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.load(r); err != nil {
+			st.close()
+			return nil, fmt.Errorf("load registry state %s: %w", cfg.StatePath, err)
+		}
+		st.persist(r)
+		r.state = st
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -140,6 +154,9 @@ func (r *Node) Close() error {
 	defer r.connMu.Unlock()
 	for _, c := range r.conns {
 		c.Close()
+	}
+	if r.state != nil {
+		return r.state.close()
 	}
 	return nil
 }

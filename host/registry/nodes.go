@@ -98,6 +98,10 @@ type Nodes struct {
 
 	mu sync.Mutex
 	m  map[common.Address]*nodeEntry
+
+	// onChange, if set, sees every stored registration (nil: forgotten),
+	// called with mu held.
+	onChange func(common.Address, *pb.RegisterNodeRequest)
 }
 
 // NewNodes returns an empty table using cfg's heartbeat interval, missed
@@ -136,6 +140,25 @@ func (n *Nodes) Register(req *pb.RegisterNodeRequest) error {
 	stored := proto.Clone(info).(*pb.NodeInfo)
 	stored.Address = strings.ToLower(addr.Hex())
 	n.m[addr] = &nodeEntry{req: proto.Clone(req).(*pb.RegisterNodeRequest), info: stored, seq: req.Seq, lastBeat: n.now()}
+	if n.onChange != nil {
+		n.onChange(addr, req)
+	}
+	return nil
+}
+
+// restore puts back a registration from the state file, checked like a
+// new one; the node is unavailable until it is heard from again.
+func (n *Nodes) restore(req *pb.RegisterNodeRequest) error {
+	onChange := n.onChange
+	n.onChange = nil
+	defer func() { n.onChange = onChange }()
+	if err := n.Register(req); err != nil {
+		return err
+	}
+	addr := common.HexToAddress(req.Node.Address)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.m[addr].lastBeat = n.now().Add(-n.deadAfter() - time.Millisecond)
 	return nil
 }
 
@@ -184,6 +207,9 @@ func (n *Nodes) Deregister(req *pb.DeregisterNodeRequest) error {
 		return fmt.Errorf("%w: %s", ErrUnknownNode, addr.Hex())
 	}
 	delete(n.m, addr)
+	if n.onChange != nil {
+		n.onChange(addr, nil)
+	}
 	return nil
 }
 
@@ -245,6 +271,9 @@ func (n *Nodes) Prune() int {
 	for a, e := range n.m {
 		if e.lastBeat.Before(cut) {
 			delete(n.m, a)
+			if n.onChange != nil {
+				n.onChange(a, nil)
+			}
 			k++
 		}
 	}

@@ -43,6 +43,7 @@ type Ledger struct {
 	mu     sync.Mutex
 	events map[common.Address][]Event
 	scores map[common.Address]uint32 // cache, dropped on change
+	onAdd  func(Event)               // if set, sees each new event, with mu held
 }
 
 // NewLedger returns an empty ledger: every node starts at
@@ -62,6 +63,9 @@ func (l *Ledger) Add(e Event) bool {
 	}
 	l.events[e.Node] = slices.Insert(evs, i, e)
 	delete(l.scores, e.Node)
+	if l.onAdd != nil {
+		l.onAdd(e)
+	}
 	return true
 }
 

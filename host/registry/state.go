@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+)
+
+// Buckets of the state file.
+var (
+	bucketNodes      = []byte("registrations") // address -> RegisterNodeRequest as signed
+	bucketReputation = []byte("reputation")    // node|time|request|outcome -> Event JSON
+	bucketMempool    = []byte("mempool")       // kind|request -> Entry JSON
+)
+
+// stateOp is one change waiting to be written.
+type stateOp struct {
+	bucket []byte
+	key    []byte
+	value  []byte // nil deletes
+}
+
+// state keeps a registry node's view in a bbolt file: every registration
+// as its node signed it, every reputation event, every mempool entry.
+// Changes are written by one goroutine in batches, every flushEvery, so a
+// quorum never waits on an fsync; a crash loses at most that much, which
+// gossip and re-announcement bring back.
+type state struct {
+	db   *bbolt.DB
+	ops  chan stateOp
+	done chan struct{}
+}
+
+const flushEvery = 100 * time.Millisecond
+
+func openState(path string) (*state, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open registry state %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketNodes, bucketReputation, bucketMempool} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &state{db: db, ops: make(chan stateOp, 4096), done: make(chan struct{})}
+	go s.writer()
+	return s, nil
+}
+
+func (s *state) writer() {
+	defer close(s.done)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	var pending []stateOp
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		_ = s.db.Update(func(tx *bbolt.Tx) error {
+			for _, op := range pending {
+				b := tx.Bucket(op.bucket)
+				if op.value == nil {
+					_ = b.Delete(op.key)
+				} else {
+					_ = b.Put(op.key, op.value)
+				}
+			}
+			return nil
+		})
+		pending = pending[:0]
+	}
+	for {
+		select {
+		case op, ok := <-s.ops:
+			if !ok {
+				flush()
+				return
+			}
+			pending = append(pending, op)
+			if len(pending) >= 1024 {
+				flush()
+			}
+		case <-t.C:
+			flush()
+		}
+	}
+}
+
+func (s *state) put(bucket, key, value []byte) { s.ops <- stateOp{bucket, key, value} }
+
+// close flushes what is pending and closes the file.
+func (s *state) close() error {
+	close(s.ops)
+	<-s.done
+	return s.db.Close()
+}
+
+func eventKey(e Event) []byte {
+	k := append([]byte{}, e.Node[:]...)
+	k = fmt.Appendf(k, "%020d", e.AtMillis)
+	k = append(k, e.RequestID[:]...)
+	return append(k, byte(e.Outcome))
+}
+
+func entryKey2(kind EntryKind, id common.Hash) []byte { return append([]byte(kind+"|"), id[:]...) }
+
+// load fills r's tables from the file. Nodes come back unavailable until
+// they are heard from again.
+func (s *state) load(r *Node) error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		err := tx.Bucket(bucketNodes).ForEach(func(_, v []byte) error {
+			var req pb.RegisterNodeRequest
+			if err := proto.Unmarshal(v, &req); err != nil {
+				return err
+			}
+			return r.nodes.restore(&req)
+		})
+		if err != nil {
+			return fmt.Errorf("registrations: %w", err)
+		}
+		err = tx.Bucket(bucketReputation).ForEach(func(_, v []byte) error {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			r.ledger.Add(e)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reputation: %w", err)
+		}
+		return tx.Bucket(bucketMempool).ForEach(func(_, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			r.mempool.Put(e)
+			return nil
+		})
+	})
+}
+
+// persist wires r's tables to the file.
+func (s *state) persist(r *Node) {
+	r.nodes.onChange = func(addr common.Address, req *pb.RegisterNodeRequest) {
+		var v []byte
+		if req != nil {
+			v, _ = proto.Marshal(req)
+		}
+		s.put(bucketNodes, addr[:], v)
+	}
+	r.ledger.onAdd = func(e Event) {
+		v, _ := json.Marshal(e)
+		s.put(bucketReputation, eventKey(e), v)
+	}
+	r.mempool.onChange = func(e Entry, deleted bool) {
+		var v []byte
+		if !deleted {
+			v, _ = json.Marshal(e)
+		}
+		s.put(bucketMempool, entryKey2(e.Kind, e.RequestID), v)
+	}
+}
