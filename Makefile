@@ -9,6 +9,8 @@ GETH       := $(GOBIN)/geth
 APT_PKGS   := libseccomp-dev pkg-config
 # the model worker (gpu/worker): Debian's interpreter runs it; protoc generates its protocol
 APT_PKGS   += python3-numpy python3-torch python3-sklearn python3-protobuf protobuf-compiler
+# ip netns, veth and bridges for the partition test (cmd/ncn)
+APT_PKGS   += iproute2
 # npm projects: the contracts' compiler, the AssemblyScript example plugin
 NPM_DIRS   := contracts sdk-plugins/examples/selection-as
 export CGO_ENABLED := 1

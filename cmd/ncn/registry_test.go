@@ -43,18 +43,39 @@ type registryProc struct {
 	registry pb.P2PRegistryServiceClient
 }
 
-func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath string, i int, bootstrap string) *registryProc {
+// regOpts places a registry process: in a network namespace, on an
+// address; the zero value is loopback in this namespace.
+type regOpts struct {
+	netns string
+	ip    string
+	extra []string
+}
+
+func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath string, i int, bootstrap string, opts ...regOpts) *registryProc {
 	t.Helper()
+	var o regOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ip := o.ip
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
 	acct, ok := m.Account(fmt.Sprintf("validator-%d", i+1))
 	if !ok {
 		t.Fatalf("devchain has no validator-%d", i+1)
 	}
 	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", filepath.Join(t.TempDir(), "r"),
-		"--grpc-listen-addr", "127.0.0.1:0", "--p2p-listen-addr", "/ip4/127.0.0.1/tcp/0", "--heartbeat", "1s", "--p2p-prefix", "/ncn-test"}
+		"--grpc-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "1s", "--p2p-prefix", "/ncn-test"}
 	if bootstrap != "" {
 		args = append(args, "--bootstrap", bootstrap)
 	}
+	args = append(args, o.extra...)
 	cmd := exec.Command(bin, args...)
+	if o.netns != "" {
+		// ip netns exec execs ncn in place: the pid is ncn's.
+		cmd = exec.Command("ip", append([]string{"netns", "exec", o.netns, bin}, args...)...)
+	}
 	cmd.Env = envWithout("RPC_URL")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	r := &registryProc{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}, stdout: &strings.Builder{}}
