@@ -47,6 +47,11 @@ type Config struct {
 	MaxExec       time.Duration // longest plausible execution time; default 10m
 	MaxResult     int           // largest result validators accept, bytes; default 16 MiB
 
+	// Slasher, if set, submits equivocation proofs this node finds
+	// (*chain.Validators sending from this node's key); nil: evidence is
+	// only gossiped and scored.
+	Slasher Slasher
+
 	// StatePath is a bbolt file keeping registrations, reputation and the
 	// mempool across restarts; "" keeps them in memory only.
 	StatePath string

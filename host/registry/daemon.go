@@ -114,7 +114,12 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 			return nil, fmt.Errorf("activate builtin plugins for subnet %s: %w", s, err)
 		}
 	}
+	sender, err := chain.NewSender(ctx, d.backend, cfg.Key, chain.SenderConfig{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 	rc := cfg.Registry
+	rc.Slasher = chain.NewValidators(contracts, sender)
 	rc.Key, rc.Domain, rc.Subnets, rc.Stakes, rc.Logger = cfg.Key, domain, d.subnets, contracts, cfg.Logger
 	rc.StatePath = filepath.Join(cfg.DataDir, "registry.db")
 	if d.Node, err = New(rc); err != nil {

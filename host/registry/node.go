@@ -24,6 +24,7 @@ type Node struct {
 	nodes   *Nodes
 	mempool *Mempool
 	ledger  *Ledger
+	witness *witness
 
 	modelMu sync.RWMutex
 	models  map[[2]string]*pb.ModelDescriptor // (subnet, model id)
@@ -56,6 +57,7 @@ func New(cfg Config) (*Node, error) {
 		nodes:   NewNodes(cfg),
 		mempool: NewMempool(cfg.Now),
 		ledger:  NewLedger(),
+		witness: newWitness(),
 		models:  map[[2]string]*pb.ModelDescriptor{},
 		conns:   map[string]*grpc.ClientConn{},
 		done:    make(chan struct{}),

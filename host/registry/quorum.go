@@ -301,6 +301,12 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 	if err != nil {
 		return nil, err
 	}
+	for _, a := range got {
+		if a.sig != nil {
+			r.observeCompletion(a.c.addr, chain.SignedCompletion{Message: msg, Signature: a.sig})
+		}
+	}
+	r.gossipCompletion(msg, got)
 	sigs, selected, refusals, err := r.verdict(picked, got)
 	if err != nil {
 		return nil, err

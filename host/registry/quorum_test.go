@@ -368,3 +368,72 @@ func wei(s string) *big.Int {
 	}
 	return v
 }
+
+func (s *signAnything) SignCompletion(_ context.Context, req *pb.CompletionValidationRequest) (*pb.ValidatorSignature, error) {
+	m := chain.Completion{RequestID: common.BytesToHash(req.RequestId), ResultHash: common.BytesToHash(req.ResultHash),
+		ComputeNode: common.HexToAddress(req.ComputeNode), ExecMillis: req.ExecMillis}
+	sig, err := chain.Sign(s.key, s.domain.Digest(m.StructHash()))
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &pb.ValidatorSignature{Validator: strings.ToLower(crypto.PubkeyToAddress(s.key.PublicKey).Hex()), Signature: sig}, nil
+}
+
+// TestEquivocationSlashed: a compute node signs two results for one
+// request; honest validators sign only the first, a dishonest one signs
+// both. The coordinator's witness catches the two signatures, scores the
+// slashing penalty and submits the proof, and the contract slashes.
+func TestEquivocationSlashed(t *testing.T) {
+	nw := newNetwork(t, 7)
+	ctx := context.Background()
+	req := nw.quote(t)
+	id := common.BytesToHash(req.RequestId)
+	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liar := nw.indexOf(t, ids(picked)[0])
+	nw.replace(t, liar, &signAnything{key: nw.env.Validators[liar].Key, domain: nw.env.Domain})
+	ci := nw.indexOf(t, ids(picked)[1])
+	coordinator, err := registry.New(registry.Config{Key: nw.env.Validators[ci].Key, Domain: nw.env.Domain, Subnets: nw.subnets,
+		Stakes: nw.env.C, Slasher: nw.env.Validators[ci].Validators, QuorumTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range nw.nodes[0].Nodes().Registrations() {
+		if err := coordinator.Nodes().Register(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	coordinator.AddModel(&pb.ModelDescriptor{Id: model, Subnet: subnet, OutputSchema: []byte(`{"type":"object"}`)})
+	complete := func(result string) error {
+		rh := crypto.Keccak256Hash([]byte(result))
+		cr := chain.ComputeResult{RequestID: id, ResultHash: rh, ComputeNode: nw.env.Compute.Addr, ExecMillis: 9}
+		sig, err := chain.Sign(nw.env.Compute.Key, nw.env.Domain.Digest(cr.StructHash()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = coordinator.RequestCompletion(ctx, &pb.CompletionValidationRequest{RequestId: id[:], Subnet: subnet, Model: model,
+			ComputeNode: req.ComputeNode, ResultHash: rh[:], ExecMillis: 9, ComputeSignature: sig, Result: []byte(result)})
+		return err
+	}
+	if err := complete(`{"label":1}`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // let every validator's answer in
+	if err := complete(`{"label":2}`); !errors.Is(err, registry.ErrNoQuorum) || !strings.Contains(err.Error(), "already signed") {
+		t.Fatalf("second result: %v, want honest refusals", err)
+	}
+	coordinator.Close() // waits for the slashing transaction
+	info, err := nw.env.C.Validator(ctx, nw.env.Validators[liar].Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Jailed && info.Stake.Cmp(wei("1000000000000000000000")) >= 0 {
+		t.Fatalf("equivocating validator not slashed: %+v", info)
+	}
+	if got := coordinator.Ledger().Score(nw.env.Validators[liar].Addr); got > registry.InitialReputation-20+2 {
+		t.Fatalf("equivocating validator's reputation %d, want the -20 penalty", got)
+	}
+	t.Logf("slashed: stake %s, jailed %v", info.Stake, info.Jailed)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/p2p"
 )
@@ -76,6 +77,7 @@ func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) 
 		p2p.TopicHeartbeat:  r.validateBeat,
 		p2p.TopicReputation: r.validateFromValidator,
 		p2p.TopicMempool:    r.validateFromValidator,
+		p2p.TopicEvidence:   nil, // anyone may prove equivocation; the proof checks itself
 	}
 	subs := map[string]*p2p.Subscription{}
 	for name, v := range topics {
@@ -265,6 +267,8 @@ func (r *Node) apply(topic string, payload []byte) error {
 			}
 			r.ledger.Add(Event{Node: addr, RequestID: m.RequestID, Outcome: m.Outcomes[i], AtMillis: m.AtMillis})
 		}
+	case p2p.TopicEvidence:
+		return r.applyEvidence(payload)
 	case p2p.TopicMempool:
 		var m mempoolMsg
 		if err := json.Unmarshal(payload, &m); err != nil {
@@ -274,8 +278,52 @@ func (r *Node) apply(topic string, payload []byte) error {
 			return fmt.Errorf("%w: mempool entry", ErrBadRequest)
 		}
 		r.mempool.Put(Entry{Kind: m.Kind, RequestID: m.RequestID, Data: m.Data, Created: time.UnixMilli(m.CreatedMs)})
+		if m.Kind == KindCompletion {
+			r.witnessCompletion(m.Data)
+		}
 	}
 	return nil
+}
+
+// completionRecord is a completion quorum's signatures, gossiped as a
+// mempool entry so every node's witness sees every validator's results.
+type completionRecord struct {
+	Message chain.Completion `json:"message"`
+	Signers []string         `json:"signers"`
+	Sigs    [][]byte         `json:"sigs"`
+}
+
+func (r *Node) gossipCompletion(msg chain.Completion, got []answer) {
+	rec := completionRecord{Message: msg}
+	for _, a := range got {
+		if a.sig != nil {
+			rec.Signers, rec.Sigs = append(rec.Signers, lower(a.c.addr)), append(rec.Sigs, a.sig)
+		}
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	now := r.cfg.Now()
+	r.mempool.Put(Entry{Kind: KindCompletion, RequestID: msg.RequestID, Data: b, Created: now})
+	r.gossipJSON(p2p.TopicMempool, mempoolMsg{Kind: KindCompletion, RequestID: msg.RequestID, Data: b, CreatedMs: now.UnixMilli()})
+}
+
+// witnessCompletion checks each signature of a gossiped completion record
+// and shows the valid ones to the witness.
+func (r *Node) witnessCompletion(data []byte) {
+	var rec completionRecord
+	if json.Unmarshal(data, &rec) != nil || len(rec.Signers) != len(rec.Sigs) {
+		return
+	}
+	digest := r.cfg.Domain.Digest(rec.Message.StructHash())
+	for i, s := range rec.Signers {
+		addr, err := parseAddress("signer", s)
+		if err != nil || checkSigner(digest.Bytes(), rec.Sigs[i], addr) != nil {
+			continue
+		}
+		r.observeCompletion(addr, chain.SignedCompletion{Message: rec.Message, Signature: rec.Sigs[i]})
+	}
 }
 
 // lower is an address as the API spells it.

@@ -260,8 +260,17 @@ func (r *Node) SignCompletion(ctx context.Context, req *pb.CompletionValidationR
 	if err := r.checkFormat(req.Subnet, req.Model, req.Result); err != nil {
 		return nil, err
 	}
-	r.mempool.Put(Entry{Kind: KindCompletion, RequestID: msg.RequestID, Data: msg.ResultHash[:]})
-	return r.sign(msg.StructHash())
+	// One result per request: signing a second would be equivocation, the
+	// offence this network slashes.
+	if prev, ok := r.witness.get(msg.RequestID, r.addr); ok && prev.Message != msg {
+		return nil, refuse("already signed result %s for request %s", prev.Message.ResultHash.Hex(), msg.RequestID.Hex())
+	}
+	vs, err := r.sign(msg.StructHash())
+	if err != nil {
+		return nil, err
+	}
+	r.witness.observe(r.addr, chain.SignedCompletion{Message: msg, Signature: vs.Signature})
+	return vs, nil
 }
 
 // checkFormat checks a result against its model's declared output: JSON

@@ -1,0 +1,134 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/p2p"
+)
+
+// Slasher submits equivocation proofs to the ValidatorRegistry contract
+// (*chain.Validators).
+type Slasher interface {
+	SlashForEquivocation(ctx context.Context, validator common.Address, a, b chain.SignedCompletion) (*types.Receipt, error)
+}
+
+// Evidence is two Completion signatures by one validator for one request
+// with different results: proof it signed whatever it was shown.
+type Evidence struct {
+	Validator common.Address         `json:"validator"`
+	A, B      chain.SignedCompletion `json:"-"`
+	AJSON     signedCompletionJSON   `json:"a"`
+	BJSON     signedCompletionJSON   `json:"b"`
+}
+
+type signedCompletionJSON struct {
+	Message   chain.Completion `json:"message"`
+	Signature []byte           `json:"signature"`
+}
+
+// witness remembers the first Completion signature of each validator for
+// each request it sees, from its own quorums and from gossip.
+type witness struct {
+	mu   sync.Mutex
+	seen map[[2]common.Hash]chain.SignedCompletion // (request, validator as hash)
+	done map[common.Address]bool                   // validators already proven
+}
+
+func newWitness() *witness {
+	return &witness{seen: map[[2]common.Hash]chain.SignedCompletion{}, done: map[common.Address]bool{}}
+}
+
+// observe records v's signature and returns evidence if v signed a
+// different result for the same request before.
+func (w *witness) observe(v common.Address, s chain.SignedCompletion) (*Evidence, bool) {
+	k := [2]common.Hash{s.Message.RequestID, common.BytesToHash(v[:])}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	prev, ok := w.seen[k]
+	if !ok {
+		w.seen[k] = s
+		return nil, false
+	}
+	if prev.Message == s.Message || w.done[v] {
+		return nil, false
+	}
+	w.done[v] = true
+	return &Evidence{Validator: v, A: prev, B: s}, true
+}
+
+// get returns v's recorded signature for a request.
+func (w *witness) get(request common.Hash, v common.Address) (chain.SignedCompletion, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s, ok := w.seen[[2]common.Hash{request, common.BytesToHash(v[:])}]
+	return s, ok
+}
+
+// verify checks that both signatures are v's over different results for
+// the same request.
+func (e *Evidence) verify(d chain.Domain) error {
+	if e.A.Message.RequestID != e.B.Message.RequestID || e.A.Message == e.B.Message {
+		return fmt.Errorf("%w: not two results for one request", ErrBadRequest)
+	}
+	for _, s := range []chain.SignedCompletion{e.A, e.B} {
+		if err := checkSigner(d.Digest(s.Message.StructHash()).Bytes(), s.Signature, e.Validator); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observeCompletion feeds a completion signature to the witness and acts on
+// evidence: the validator's reputation takes the slashing penalty, the
+// evidence is gossiped, and, if this node found it and has a Slasher, it is
+// submitted on chain.
+func (r *Node) observeCompletion(v common.Address, s chain.SignedCompletion) {
+	e, found := r.witness.observe(v, s)
+	if !found {
+		return
+	}
+	r.cfg.Logger.Warn("equivocation: a validator signed two results for one request",
+		"validator", v.Hex(), "request", s.Message.RequestID.Hex())
+	r.punish(e)
+	e.AJSON, e.BJSON = signedCompletionJSON{e.A.Message, e.A.Signature}, signedCompletionJSON{e.B.Message, e.B.Signature}
+	r.gossipJSON(p2p.TopicEvidence, e)
+	if r.cfg.Slasher != nil {
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), r.cfg.QuorumTimeout*10)
+			defer cancel()
+			if _, err := r.cfg.Slasher.SlashForEquivocation(ctx, e.Validator, e.A, e.B); err != nil {
+				r.cfg.Logger.Warn("equivocation proof not accepted on chain", "validator", e.Validator.Hex(), "err", err)
+			}
+		}()
+	}
+}
+
+func (r *Node) punish(e *Evidence) {
+	r.ledger.Add(Event{Node: e.Validator, RequestID: e.A.Message.RequestID, Outcome: Slashed, AtMillis: 0})
+}
+
+// applyEvidence takes gossiped evidence: verified, it costs the validator
+// its reputation here too (the finder submits it on chain).
+func (r *Node) applyEvidence(payload []byte) error {
+	var e Evidence
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return err
+	}
+	e.A, e.B = chain.SignedCompletion{Message: e.AJSON.Message, Signature: e.AJSON.Signature}, chain.SignedCompletion{Message: e.BJSON.Message, Signature: e.BJSON.Signature}
+	if err := e.verify(r.cfg.Domain); err != nil {
+		return err
+	}
+	r.witness.observe(e.Validator, e.A)
+	r.witness.observe(e.Validator, e.B)
+	r.punish(&e)
+	return nil
+}
