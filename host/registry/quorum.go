@@ -153,7 +153,7 @@ type answer struct {
 // rest keep running in the background until their own timeout, and when
 // all are in, the outcome is scored into the ledger.
 func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candidate, digest common.Hash,
-	call func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error)) ([]answer, error) {
+	call func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error), onAnswer func(answer)) ([]answer, error) {
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.QuorumTimeout)
 	answers := make(chan answer, len(picked))
 	var wg sync.WaitGroup
@@ -161,7 +161,11 @@ func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candi
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers <- r.ask(callCtx, c, digest, call)
+			a := r.ask(callCtx, c, digest, call)
+			if onAnswer != nil {
+				onAnswer(a) // every answer, also those that come after the quorum
+			}
+			answers <- a
 		}()
 	}
 	var got []answer
@@ -270,7 +274,7 @@ func (r *Node) RequestPreprocessing(ctx context.Context, req *pb.PreprocessingVa
 	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
 		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
 			return c.SignPreprocessing(ctx, req)
-		})
+		}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -297,14 +301,13 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
 		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
 			return c.SignCompletion(ctx, req)
+		}, func(a answer) {
+			if a.sig != nil {
+				r.observeCompletion(a.c.addr, chain.SignedCompletion{Message: msg, Signature: a.sig})
+			}
 		})
 	if err != nil {
 		return nil, err
-	}
-	for _, a := range got {
-		if a.sig != nil {
-			r.observeCompletion(a.c.addr, chain.SignedCompletion{Message: msg, Signature: a.sig})
-		}
 	}
 	r.gossipCompletion(msg, got)
 	sigs, selected, refusals, err := r.verdict(picked, got)
