@@ -46,9 +46,10 @@ type registryProc struct {
 // regOpts places a registry process: in a network namespace, on an
 // address; the zero value is loopback in this namespace.
 type regOpts struct {
-	netns string
-	ip    string
-	extra []string
+	netns   string
+	ip      string
+	datadir string // default a new temporary directory
+	extra   []string
 }
 
 func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath string, i int, bootstrap string, opts ...regOpts) *registryProc {
@@ -65,7 +66,10 @@ func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath s
 	if !ok {
 		t.Fatalf("devchain has no validator-%d", i+1)
 	}
-	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", filepath.Join(t.TempDir(), "r"),
+	if o.datadir == "" {
+		o.datadir = filepath.Join(t.TempDir(), "r")
+	}
+	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", o.datadir,
 		"--grpc-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "1s", "--p2p-prefix", "/ncn-test"}
 	if bootstrap != "" {
 		args = append(args, "--bootstrap", bootstrap)
@@ -165,7 +169,8 @@ func TestRegistryNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 7
-	nodes := []*registryProc{startRegistry(t, bin, m, manifestPath, 0, "")}
+	dir1 := filepath.Join(t.TempDir(), "r1")
+	nodes := []*registryProc{startRegistry(t, bin, m, manifestPath, 0, "", regOpts{datadir: dir1})}
 	for i := 1; i < n; i++ {
 		nodes = append(nodes, startRegistry(t, bin, m, manifestPath, i, nodes[0].p2p))
 	}
@@ -259,16 +264,42 @@ func TestRegistryNetwork(t *testing.T) {
 		}
 		return nil
 	})
-	// SIGINT: a clean stop.
-	nodes[1].cmd.Process.Signal(syscall.SIGINT)
+	// SIGINT: a clean stop. Started again on its data dir, the node keeps
+	// its peer id (others' --bootstrap stays valid) and its view of the
+	// network, before any gossip reaches it.
+	nodes[0].cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case err := <-nodes[1].done:
-		if err != nil || !strings.Contains(nodes[1].stderr.String(), "stopped") {
-			t.Fatalf("SIGINT: %v\n%s", err, nodes[1].stderr)
+	case err := <-nodes[0].done:
+		if err != nil || !strings.Contains(nodes[0].stderr.String(), "stopped") {
+			t.Fatalf("SIGINT: %v\n%s", err, nodes[0].stderr)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("registry did not stop on SIGINT")
 	}
+	again := startRegistry(t, bin, m, manifestPath, 0, nodes[1].p2p, regOpts{datadir: dir1})
+	if peerID(again.p2p) != peerID(nodes[0].p2p) {
+		t.Errorf("peer id changed across a restart: %s, was %s", again.p2p, nodes[0].p2p)
+	}
+	s, err := again.registry.DiscoverNodes(ctx, &pb.DiscoverNodesRequest{IncludeUnavailable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := 0
+	for {
+		if _, err := s.Recv(); err != nil {
+			break
+		}
+		known++
+	}
+	if known < n+2 {
+		t.Errorf("after a restart the node knows %d nodes, want %d from its state file", known, n+2)
+	}
+}
+
+// peerID is the /p2p/<id> part of a multiaddr.
+func peerID(addr string) string {
+	_, id, _ := strings.Cut(addr, "/p2p/")
+	return id
 }
 
 type keyed struct {
