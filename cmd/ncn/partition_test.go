@@ -106,10 +106,7 @@ func TestRegistryPartition(t *testing.T) {
 		}
 		t.Skip("network namespaces need root; CI runs this as root")
 	}
-	bin := filepath.Join(t.TempDir(), "ncn")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := ncnBinary(t)
 	lab := newNetlab(t)
 	dir := t.TempDir()
 	serve := exec.Command("ip", "netns", "exec", lab.hub, bin, "chain", "serve", "--rpc-addr", "10.231.0.1:18545", "--datadir", dir, "--validators", "4")

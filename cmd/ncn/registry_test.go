@@ -157,10 +157,7 @@ func TestRegistryNetwork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs eight processes")
 	}
-	bin := filepath.Join(t.TempDir(), "ncn")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := ncnBinary(t)
 	dir := t.TempDir()
 	startServe(t, bin, dir, 7)
 	manifestPath := filepath.Join(dir, devchain.ManifestFile)
