@@ -61,7 +61,8 @@ test: deps
 
 ## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times;
 ## model worker requests/s and round trip;
-## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare; validator quorum latency
+## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare; validator quorum latency;
+## DHT discovery in 10 and 50 nodes, gossip delivery across 20
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
@@ -71,6 +72,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench Start -benchtime 50x ./sandbox/
 	$(GO) test -run '^$$' -bench WorkerRoundTrip -benchtime 300x ./host/compute/
 	$(GO) test -run '^$$' -bench PreprocessingQuorum -benchtime 500x ./host/registry/
+	$(GO) test -run '^$$' -bench Discovery -benchtime 50x ./p2p/
+	$(GO) test -run '^$$' -bench GossipDelivery -benchtime 500x ./p2p/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build
