@@ -37,6 +37,7 @@ type Config struct {
 	Validators    int           // N validators asked per request; default 5
 	Quorum        int           // M signatures needed; default 3
 	QuorumTimeout time.Duration // how long a coordinator waits for M; default 3s
+	Epoch         time.Duration // validator choice rotates every epoch (by the request's expiry); default 1h, whole seconds
 
 	HeartbeatInterval time.Duration // expected heartbeat period; default 10s
 	MissedHeartbeats  int           // missed periods before unavailable; default 3
@@ -83,6 +84,9 @@ func (c *Config) Validate() error {
 	if m == 0 {
 		m = 3
 	}
+	if c.Epoch < 0 || (c.Epoch > 0 && c.Epoch < time.Second) {
+		errs = append(errs, fmt.Errorf("epoch %s: want at least a second", c.Epoch))
+	}
 	if n < 0 || m < 0 || m > n {
 		errs = append(errs, fmt.Errorf("quorum %d of %d: want 0 < M <= N", m, n))
 	}
@@ -108,6 +112,7 @@ func (c Config) withDefaults() Config {
 	defInt(&c.MissedHeartbeats, 3)
 	defInt(&c.MaxResult, 16<<20)
 	defDur(&c.QuorumTimeout, 3*time.Second)
+	defDur(&c.Epoch, time.Hour)
 	defDur(&c.HeartbeatInterval, 10*time.Second)
 	defDur(&c.PruneAfter, 10*time.Minute)
 	defDur(&c.MaxQuoteTTL, 10*time.Minute)

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"slices"
@@ -29,10 +30,17 @@ const DefaultValidatorStrategy = "weighted"
 var weiPerToken = big.NewInt(1e18)
 
 // ValidatorSeed is the select seed for a request's validators: anyone can
-// recompute the choice from the request id.
-func ValidatorSeed(requestID common.Hash) abi.Seed {
-	return abi.Seed(crypto.Keccak256Hash([]byte("ncn/validators/v1"), requestID[:]))
+// recompute the choice from the request id and the epoch of its expiry, so
+// the choice rotates every epoch (and, through the eligible set, whenever
+// stake changes).
+func ValidatorSeed(requestID common.Hash, epoch uint64) abi.Seed {
+	var e [8]byte
+	binary.BigEndian.PutUint64(e[:], epoch)
+	return abi.Seed(crypto.Keccak256Hash([]byte("ncn/validators/v1"), requestID[:], e[:]))
 }
+
+// epochOf is the epoch a request's expiry falls in.
+func (r *Node) epochOf(expiresAt uint64) uint64 { return expiresAt / uint64(r.cfg.Epoch/time.Second) }
 
 // candidate is an eligible validator: staked, registered, available,
 // reputable.
@@ -83,8 +91,8 @@ const stakeRefresh = 5 * time.Second
 // SelectValidators ranks the eligible validators with the subnet's select
 // plugin, seeded by the request id, and returns the first N: the same on
 // every node that sees the same network.
-func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID common.Hash) ([]common.Address, error) {
-	picked, err := r.selectValidators(ctx, subnet, requestID)
+func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64) ([]common.Address, error) {
+	picked, err := r.selectValidators(ctx, subnet, requestID, expiresAt)
 	out := make([]common.Address, len(picked))
 	for i, c := range picked {
 		out[i] = c.addr
@@ -92,7 +100,7 @@ func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID co
 	return out, err
 }
 
-func (r *Node) selectValidators(ctx context.Context, subnet string, requestID common.Hash) ([]candidate, error) {
+func (r *Node) selectValidators(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64) ([]candidate, error) {
 	cands, err := r.eligible(ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +122,7 @@ func (r *Node) selectValidators(ctx context.Context, subnet string, requestID co
 		strategy = DefaultValidatorStrategy
 	}
 	in := &abi.SelectInput{Version: abi.Version, Strategy: strategy, Purpose: abi.PurposeValidator,
-		Seed: ValidatorSeed(requestID), Count: r.cfg.Validators}
+		Seed: ValidatorSeed(requestID, r.epochOf(expiresAt)), Count: r.cfg.Validators}
 	byID := map[string]candidate{}
 	for _, c := range cands {
 		id := strings.ToLower(c.addr.Hex())
@@ -267,7 +275,7 @@ func (r *Node) RequestPreprocessing(ctx context.Context, req *pb.PreprocessingVa
 	if err != nil {
 		return nil, err
 	}
-	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID)
+	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +302,7 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 	if err != nil {
 		return nil, err
 	}
-	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID)
+	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}

@@ -187,7 +187,7 @@ func TestPaidRequestThroughTheQuorum(t *testing.T) {
 		t.Fatal(err)
 	}
 	creq := &pb.CompletionValidationRequest{RequestId: req.RequestId, Subnet: subnet, Model: model, ComputeNode: req.ComputeNode,
-		ResultHash: cr.ResultHash[:], ExecMillis: 12, ComputeSignature: computeSig, Result: result}
+		ResultHash: cr.ResultHash[:], ExecMillis: 12, ComputeSignature: computeSig, Result: result, ExpiresAt: req.ExpiresAt}
 	cv, err := nw.nodes[3].RequestCompletion(ctx, creq) // any registry node can coordinate
 	if err != nil {
 		t.Fatal(err)
@@ -204,10 +204,21 @@ func TestPaidRequestThroughTheQuorum(t *testing.T) {
 		t.Fatalf("request status %v, %v; want completed", st.Status, err)
 	}
 	// Any node computes the same validator choice for a request.
-	a, _ := nw.nodes[1].SelectValidators(ctx, subnet, p.RequestID)
-	b, _ := nw.nodes[6].SelectValidators(ctx, subnet, p.RequestID)
+	a, _ := nw.nodes[1].SelectValidators(ctx, subnet, p.RequestID, p.ExpiresAt)
+	b, _ := nw.nodes[6].SelectValidators(ctx, subnet, p.RequestID, p.ExpiresAt)
 	if len(a) != 5 || !slices.Equal(ids(a), ids(b)) || !slices.Equal(ids(a), v.Selected) {
 		t.Fatalf("nodes chose different validators: %v / %v / %v", ids(a), ids(b), v.Selected)
+	}
+	// The choice rotates with the epoch of the expiry.
+	rotated := false
+	for i := range 5 {
+		id := common.BigToHash(big.NewInt(int64(i + 1)))
+		now, _ := nw.nodes[0].SelectValidators(ctx, subnet, id, p.ExpiresAt)
+		next, _ := nw.nodes[0].SelectValidators(ctx, subnet, id, p.ExpiresAt+3600)
+		rotated = rotated || !slices.Equal(ids(now), ids(next))
+	}
+	if !rotated {
+		t.Fatal("the validator choice did not change with the epoch")
 	}
 }
 
@@ -218,7 +229,7 @@ func TestQuorumWithValidatorsDown(t *testing.T) {
 	ctx := context.Background()
 	req := nw.quote(t)
 	id := common.BytesToHash(req.RequestId)
-	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id)
+	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id, req.ExpiresAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +254,7 @@ func TestQuorumWithValidatorsDown(t *testing.T) {
 	// Reputation moved with that round, and selection weighs it: choose
 	// again, and take three of the new choice down.
 	req2 := nw.quote(t)
-	if picked, err = nw.nodes[coordinator].SelectValidators(ctx, subnet, common.BytesToHash(req2.RequestId)); err != nil {
+	if picked, err = nw.nodes[coordinator].SelectValidators(ctx, subnet, common.BytesToHash(req2.RequestId), req2.ExpiresAt); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(ids(picked)[:3], ids([]common.Address{nw.env.Validators[coordinator].Addr})[0]) {
@@ -275,7 +286,7 @@ func TestWrongPriceOutvoted(t *testing.T) {
 	req := nw.quote(t)
 	req.Tree.ComputeAmount += "0" // ten times the price
 	id := common.BytesToHash(req.RequestId)
-	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id)
+	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id, req.ExpiresAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +399,7 @@ func TestEquivocationSlashed(t *testing.T) {
 	ctx := context.Background()
 	req := nw.quote(t)
 	id := common.BytesToHash(req.RequestId)
-	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id)
+	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, id, req.ExpiresAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +425,7 @@ func TestEquivocationSlashed(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = coordinator.RequestCompletion(ctx, &pb.CompletionValidationRequest{RequestId: id[:], Subnet: subnet, Model: model,
-			ComputeNode: req.ComputeNode, ResultHash: rh[:], ExecMillis: 9, ComputeSignature: sig, Result: []byte(result)})
+			ComputeNode: req.ComputeNode, ResultHash: rh[:], ExecMillis: 9, ComputeSignature: sig, Result: []byte(result), ExpiresAt: req.ExpiresAt})
 		return err
 	}
 	if err := complete(`{"label":1}`); err != nil {

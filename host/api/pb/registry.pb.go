@@ -1025,6 +1025,7 @@ type CompletionValidationRequest struct {
 	ExecMillis       uint64                 `protobuf:"varint,6,opt,name=exec_millis,json=execMillis,proto3" json:"exec_millis,omitempty"`
 	ComputeSignature []byte                 `protobuf:"bytes,7,opt,name=compute_signature,json=computeSignature,proto3" json:"compute_signature,omitempty"` // EIP-712 ComputeResult by the compute node
 	Result           []byte                 `protobuf:"bytes,8,opt,name=result,proto3" json:"result,omitempty"`                                             // the output, checked against the model's schema and the hash
+	ExpiresAt        uint64                 `protobuf:"varint,9,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`                     // the paid request's expiry: with the request id it seeds the choice of validators
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1113,6 +1114,13 @@ func (x *CompletionValidationRequest) GetResult() []byte {
 		return x.Result
 	}
 	return nil
+}
+
+func (x *CompletionValidationRequest) GetExpiresAt() uint64 {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return 0
 }
 
 type CompletionValidation struct {
@@ -2037,7 +2045,7 @@ const file_registry_proto_rawDesc = "" +
 	"signatures\x18\x02 \x03(\v2\x1a.ncn.v1.ValidatorSignatureR\n" +
 	"signatures\x12\x1a\n" +
 	"\bselected\x18\x03 \x03(\tR\bselected\x12+\n" +
-	"\brefusals\x18\x04 \x03(\v2\x0f.ncn.v1.RefusalR\brefusals\"\x94\x02\n" +
+	"\brefusals\x18\x04 \x03(\v2\x0f.ncn.v1.RefusalR\brefusals\"\xb3\x02\n" +
 	"\x1bCompletionValidationRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\fR\trequestId\x12\x16\n" +
@@ -2049,7 +2057,9 @@ const file_registry_proto_rawDesc = "" +
 	"\vexec_millis\x18\x06 \x01(\x04R\n" +
 	"execMillis\x12+\n" +
 	"\x11compute_signature\x18\a \x01(\fR\x10computeSignature\x12\x16\n" +
-	"\x06result\x18\b \x01(\fR\x06result\"\xba\x01\n" +
+	"\x06result\x18\b \x01(\fR\x06result\x12\x1d\n" +
+	"\n" +
+	"expires_at\x18\t \x01(\x04R\texpiresAt\"\xba\x01\n" +
 	"\x14CompletionValidation\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\fR\trequestId\x12:\n" +
