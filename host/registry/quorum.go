@@ -23,8 +23,11 @@ import (
 )
 
 // DefaultValidatorStrategy ranks validators when the subnet's parameters
-// name none (param "validator_strategy").
-const DefaultValidatorStrategy = "weighted"
+// name none (param "validator_strategy"): the seeded random order, so the
+// work and the fees rotate over every eligible validator. The ordered
+// strategies (weighted, stake, reputation) would send every request to the
+// same N until stakes or scores change.
+const DefaultValidatorStrategy = "random"
 
 // weiPerToken converts stake in wei to the whole tokens select sees.
 var weiPerToken = big.NewInt(1e18)
