@@ -279,10 +279,43 @@ func binaryCases() []struct {
 		return out
 	}
 	purposeAt := 4 + 32
+	// Documents that decode but fail abi.SelectInput.Validate, one check
+	// each, and address ids the plugin orders by their bytes.
+	addr := func(b ...byte) string { a := make([]byte, 20); copy(a[20-len(b):], b); return fmt.Sprintf("0x%x", a) }
+	one := func(c abi.Candidate) []byte {
+		return abi.EncodeSelectInput(&abi.SelectInput{Version: abi.Version, Strategy: "stake", Purpose: abi.PurposeCompute,
+			Candidates: []abi.Candidate{{ID: addr(1)}, c}}, abi.FormBinary)
+	}
+	ids := func(list ...string) []byte {
+		in := &abi.SelectInput{Version: abi.Version, Strategy: "stake", Purpose: abi.PurposeCompute}
+		for _, id := range list {
+			in.Candidates = append(in.Candidates, abi.Candidate{ID: id})
+		}
+		return abi.EncodeSelectInput(in, abi.FormBinary)
+	}
 	return []struct {
 		name  string
 		input []byte
 	}{
+		{"addresses out of order", ids(addr(9), addr(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), addr(1), addr(8, 0, 0, 0, 0), addr(2, 0, 0, 0, 0, 0, 0, 0, 0, 0))},
+		{"addresses differing in each word", ids(addr(0xff), addr(0xfe, 0, 0, 0, 0), addr(0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))},
+		{"duplicate addresses", ids(addr(3), addr(1), addr(3))},
+		{"duplicate strings among addresses", ids(addr(3), "b", "b")},
+		{"address and a string that sorts between", ids(addr(2), "0x0", addr(1), "0y")},
+		{"reputation 101", one(abi.Candidate{ID: addr(2), Reputation: 101})},
+		{"load 101", one(abi.Candidate{ID: addr(2), Load: 101})},
+		{"successBps 10001", one(abi.Candidate{ID: addr(2), SuccessBps: 10001})},
+		{"id empty", one(abi.Candidate{})},
+		{"id 129 bytes", one(abi.Candidate{ID: strings.Repeat("i", 129)})},
+		{"capabilities 33", one(abi.Candidate{ID: addr(2), Capabilities: strings.Split(strings.Repeat("c,", 32)+"c", ",")})},
+		{"capability empty", one(abi.Candidate{ID: addr(2), Capabilities: []string{"gpu", ""}})},
+		{"price leading zero", one(abi.Candidate{ID: addr(2), Price: "0123456789"})},
+		{"price 16 digits", one(abi.Candidate{ID: addr(2), Price: "1234567890123456"})},
+		{"price with a colon", one(abi.Candidate{ID: addr(2), Price: "1234567:"})},
+		{"price with a slash in the tail", one(abi.Candidate{ID: addr(2), Price: "123456789/"})},
+		{"price 78 digits", one(abi.Candidate{ID: addr(2), Price: "1" + strings.Repeat("9", 77)})},
+		{"price 79 digits", one(abi.Candidate{ID: addr(2), Price: "1" + strings.Repeat("0", 78)})},
+		{"count 1025", abi.EncodeSelectInput(&abi.SelectInput{Version: abi.Version, Purpose: abi.PurposeCompute, Count: 1025}, abi.FormBinary)},
 		{"good", good},
 		{"every prefix is truncated", nil}, // expanded by the caller
 		{"trailing byte", append(bytes.Clone(good), 0)},
@@ -333,6 +366,13 @@ func TestAssemblyScriptMatchesGo(t *testing.T) {
 				id := fmt.Sprintf("%s%d-%x", []string{"a", "B", "é", "😀", "\u00ff", "\uffff", ""}[rng.IntN(7)], j, rng.Uint32())
 				if i == 0 {
 					id = fmt.Sprintf("0x%0124x", j) // the longest ids the limit allows (128 bytes)
+				} else if i%3 == 1 {
+					// addresses in any order, sharing prefixes, so each of
+					// the words the plugin compares them by decides some
+					var a [20]byte
+					a[rng.IntN(3)*8] = byte(rng.IntN(2))
+					a[19] = byte(j)
+					id = fmt.Sprintf("0x%x", a)
 				}
 				// Few distinct values, so ties decide many places; stakes
 				// near the top of uint64 for the weighted score's 128 bits.
@@ -368,6 +408,9 @@ func FuzzAssemblyScriptSelect(f *testing.F) {
 		if v.Kind == abi.KindSelect {
 			f.Add([]byte(v.Input))
 		}
+	}
+	for _, tc := range binaryCases() {
+		f.Add(tc.input)
 	}
 	p := loadAS(f)
 	f.Fuzz(func(t *testing.T, input []byte) {

@@ -18,7 +18,11 @@
 // surrogates become U+FFFD, a repeated array key decodes into the elements
 // already there), the binary one as abi.DecodeSelectInput decodes it, then
 // both are checked as abi.SelectInput.Validate checks them. Ids are
-// compared as UTF-8 bytes, as Go compares strings.
+// compared as UTF-8 bytes, as Go compares strings. The ranking reads the
+// candidates as columns (one flat array per field); the binary form, the
+// one the host sends, is decoded and checked into them in one pass with
+// one bounds check and no allocation per candidate, and address ids are
+// compared as their bytes, not spelled.
 //
 // Memory: the stub runtime (a bump allocator, no GC) reset at the start of
 // every call, so each call starts from the same empty heap and pays only
@@ -118,7 +122,6 @@ class Candidate {
 }
 
 class Input {
-  binary: bool = false; // read from the binary form, to be answered in it
   seed: u64 = 0; // the seed's first 8 bytes, big-endian (abi.Seed.Uint64)
   version: i64 = 0;
   strategy: u64 = 0;
@@ -850,64 +853,6 @@ function sortByID(ids: StaticArray<u64>): StaticArray<i32> {
   return a;
 }
 
-// validate is abi.SelectInput.Validate: a message, or null. The version
-// comes first, since its code differs. On success it leaves the candidate
-// indices sorted by id in byID.
-let byID: StaticArray<i32> = new StaticArray<i32>(0);
-
-function candidateError(k: i32, what: string): string {
-  return "candidate " + k.toString() + ": " + what;
-}
-
-function validate(in_: Input): string | null {
-  if (in_.version != VERSION) return "version";
-  if (!spanIs(in_.purpose, "compute") && !spanIs(in_.purpose, "validator")) return "purpose must be compute or validator";
-  if (spanLen(in_.strategy) > MAX_STRING_LEN) return "strategy longer than " + MAX_STRING_LEN.toString() + " bytes";
-  if (in_.count < 0 || in_.count > MAX_CANDIDATES) return "count out of range 0.." + MAX_CANDIDATES.toString();
-  if (in_.n > MAX_CANDIDATES) return "more than " + MAX_CANDIDATES.toString() + " candidates";
-  const ids = new StaticArray<u64>(in_.n);
-  for (let k = 0; k < in_.n; k++) {
-    const c = unchecked(in_.candidates[k]);
-    const idLen = spanLen(c.id);
-    if (idLen == 0 || idLen > MAX_ID_LEN) return candidateError(k, "id must be 1.." + MAX_ID_LEN.toString() + " bytes");
-    if (c.reputation > MAX_REPUTATION || c.load > 100 || c.successBps > 10000) return candidateError(k, "reputation/load/successBps out of range");
-    if (c.nCaps > MAX_CAPABILITIES) return candidateError(k, "more than " + MAX_CAPABILITIES.toString() + " capabilities");
-    const priceLen = spanLen(c.price);
-    if (priceLen > 0 && (!isDecimal(c.price) || priceLen > MAX_PRICE_LEN)) return candidateError(k, "price is not a decimal amount");
-    for (let j = 0; j < c.nCaps; j++) {
-      const capLen = spanLen(unchecked(c.caps[j]));
-      if (capLen == 0 || capLen > MAX_STRING_LEN) return candidateError(k, "bad capability");
-    }
-    unchecked(ids[k] = c.id);
-  }
-  byID = sortByID(ids);
-  for (let k = 1; k < in_.n; k++) {
-    if (compare(unchecked(ids[byID[k - 1]]), unchecked(ids[byID[k]])) == 0) return "duplicate candidate id";
-  }
-  return null;
-}
-
-// rankByReputation: reputation descending, ties by id ascending. A stable
-// counting sort by reputation (0..100 once validated) of the id order.
-function rankByReputation(in_: Input): StaticArray<i32> {
-  const n = in_.n;
-  const starts = new StaticArray<i32>(<i32>MAX_REPUTATION + 2);
-  for (let k = 0; k < n; k++) {
-    const r = <i32>(MAX_REPUTATION - unchecked(in_.candidates[k]).reputation);
-    starts[r + 1] += 1;
-  }
-  for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
-  const out = new StaticArray<i32>(n);
-  for (let k = 0; k < n; k++) {
-    const idx = unchecked(byID[k]);
-    const r = <i32>(MAX_REPUTATION - unchecked(in_.candidates[idx]).reputation);
-    const at = starts[r];
-    starts[r] = at + 1;
-    out[at] = idx;
-  }
-  return out;
-}
-
 // Writer builds the output document in memory that grows as it fills.
 class Writer {
   buf: Uint8Array = new Uint8Array(256);
@@ -988,183 +933,86 @@ function failWith(code: string, message: string, detail: u64 = 0): i32 {
   return 1;
 }
 
-// readHostInput copies this call's input into memory.
+// readHostInput copies this call's input into memory, PAD bytes of
+// readable memory after it.
 function readHostInput(): Parser {
   const n = ioInputLength();
-  const base = heap.alloc(<usize>n + 8);
+  const base = heap.alloc(<usize>n + PAD);
   ioInputRead(base, n);
   return new Parser(base, n);
 }
 
-// --- the binary form (abi/binary.go) ---
+// --- what ranking reads: the candidates as columns ---
 
-// Magics as little-endian words: "NSI\x01" and "NSO\x01".
-const MAGIC_SELECT_IN: u32 = 0x0149534e;
-const MAGIC_SELECT_OUT: u32 = 0x014f534e;
+// The call's candidates as columns (one array per field, index = position
+// in the input), filled by either decoder; byID is the candidate indices
+// sorted by id. Globals, since functions passed as values cannot capture
+// locals; the heap reset at the start of every call frees them.
+let nCand = 0;
+let stakes: StaticArray<u64> = new StaticArray<u64>(0);
+let reps: StaticArray<u32> = new StaticArray<u32>(0);
+let succs: StaticArray<u32> = new StaticArray<u32>(0);
+let lats: StaticArray<u32> = new StaticArray<u32>(0);
+let byID: StaticArray<i32> = new StaticArray<i32>(0);
 
-// The purposes' spellings, for validate.
-const COMPUTE = memory.data<u8>([0x63, 0x6f, 0x6d, 0x70, 0x75, 0x74, 0x65]);
-const VALIDATOR = memory.data<u8>([0x76, 0x61, 0x6c, 0x69, 0x64, 0x61, 0x74, 0x6f, 0x72]);
-
-// BinReader reads big-endian fields with bounds checks; the first failure
-// sticks in err and later reads return zero, as abi's reader does.
-class BinReader {
-  base: usize;
-  len: i32;
-  pos: i32 = 0;
-  err: string | null = null;
-
-  constructor(base: usize, len: i32) {
-    this.base = base;
-    this.len = len;
-  }
-
-  fail(why: string): void {
-    if (this.err === null) this.err = "select input: " + why + " at byte " + this.pos.toString();
-  }
-
-  need(n: i32): bool {
-    if (this.err !== null) return false;
-    if (this.pos + n > this.len) {
-      this.fail("truncated");
-      return false;
-    }
-    return true;
-  }
-
-  u8(): i32 {
-    if (!this.need(1)) return 0;
-    const v = <i32>load<u8>(this.base + <usize>this.pos);
-    this.pos += 1;
-    return v;
-  }
-
-  u16(): i32 {
-    if (!this.need(2)) return 0;
-    const v = <i32>bswap<u16>(load<u16>(this.base + <usize>this.pos));
-    this.pos += 2;
-    return v;
-  }
-
-  u32(): u64 {
-    if (!this.need(4)) return 0;
-    const v = <u64>bswap<u32>(load<u32>(this.base + <usize>this.pos));
-    this.pos += 4;
-    return v;
-  }
-
-  u64(): u64 {
-    if (!this.need(8)) return 0;
-    const v = bswap<u64>(load<u64>(this.base + <usize>this.pos));
-    this.pos += 8;
-    return v;
-  }
-
-  str8(): u64 {
-    const n = this.u8();
-    if (!this.need(n)) return 0;
-    const s = n == 0 ? <u64>0 : span(this.base + <usize>this.pos, n);
-    this.pos += n;
-    return s;
-  }
+function columns(n: i32): void {
+  nCand = n;
+  stakes = new StaticArray<u64>(n);
+  reps = new StaticArray<u32>(n);
+  succs = new StaticArray<u32>(n);
+  lats = new StaticArray<u32>(n);
 }
 
-// readBinary decodes the binary select input as abi.DecodeSelectInput does;
-// on failure it returns null with the reason in r.err. Ids sent as 20-byte
-// addresses are spelled back as 0x-hex in an arena.
-function readBinary(r: BinReader): Input | null {
-  const in_ = new Input();
-  in_.binary = true;
-  in_.version = VERSION;
-  if (!r.need(4) || load<u32>(r.base) != MAGIC_SELECT_IN) {
-    r.err = "select input: neither JSON nor the binary form";
-    return null;
-  }
-  r.pos = 4;
-  if (r.need(32)) {
-    in_.seed = bswap<u64>(load<u64>(r.base + 4));
-    r.pos += 32;
-  }
-  const purpose = r.u8();
-  if (purpose == 0) {
-    in_.purpose = span(COMPUTE, 7);
-  } else if (purpose == 1) {
-    in_.purpose = span(VALIDATOR, 9);
-  } else {
-    r.fail("bad purpose");
-    return null;
-  }
-  in_.count = <i64>r.u16();
-  in_.strategy = r.str8();
-  const nCaps = r.u8();
-  const caps = new StaticArray<u64>(nCaps);
-  for (let i = 0; i < nCaps; i++) unchecked(caps[i] = r.str8());
-  const n = r.u16();
-  if (n > MAX_CANDIDATES) {
-    r.fail("too many candidates");
-    return null;
-  }
-  let hex = heap.alloc(<usize>n * 42);
-  const list = new Array<Candidate>(0);
-  for (let i = 0; i < n && r.err === null; i++) {
-    const c = new Candidate();
-    const tag = r.u8();
-    if (tag == 0) {
-      c.id = r.str8();
-    } else if (tag == 1) {
-      if (r.need(20)) {
-        c.id = span(hex, 42);
-        store<u8>(hex, ZERO);
-        store<u8>(hex + 1, 0x78); // x
-        for (let k = 0; k < 20; k++) {
-          const b = <i32>load<u8>(r.base + <usize>(r.pos + k));
-          store<u8>(hex + 2 + <usize>(2 * k), <u8>"0123456789abcdef".charCodeAt(b >> 4));
-          store<u8>(hex + 3 + <usize>(2 * k), <u8>"0123456789abcdef".charCodeAt(b & 15));
-        }
-        hex += 42;
-        r.pos += 20;
-      }
-    } else {
-      r.fail("bad id tag");
-    }
-    c.stake = r.u64();
-    c.reputation = <u64>r.u8();
-    c.successBps = <u64>r.u16();
-    c.latencyMs = r.u32();
-    c.load = <u64>r.u8();
-    c.price = r.str8();
-    const k = r.u8();
-    for (let j = 0; j < k; j++) {
-      const idx = r.u8();
-      if (r.err !== null) break;
-      if (idx >= nCaps) {
-        r.fail("capability index out of range");
-        break;
-      }
-      c.caps.push(unchecked(caps[idx]));
-    }
-    c.nCaps = c.caps.length;
-    list.push(c);
-  }
-  if (r.err !== null) return null;
-  if (r.pos != r.len) {
-    r.fail("trailing bytes");
-    return null;
-  }
-  in_.candidates = list;
-  in_.n = list.length;
-  return in_;
+function candidateError(k: i32, what: string): string {
+  return "candidate " + k.toString() + ": " + what;
 }
 
-// --- the strategies (sdk-plugins/examples/selection) ---
+// validate is abi.SelectInput.Validate for the JSON form: a message, or
+// null. The version comes first, since its code differs. On success it
+// fills the columns and byID.
+function validate(in_: Input): string | null {
+  if (in_.version != VERSION) return "version";
+  if (!spanIs(in_.purpose, "compute") && !spanIs(in_.purpose, "validator")) return "purpose must be compute or validator";
+  if (spanLen(in_.strategy) > MAX_STRING_LEN) return "strategy longer than " + MAX_STRING_LEN.toString() + " bytes";
+  if (in_.count < 0 || in_.count > MAX_CANDIDATES) return "count out of range 0.." + MAX_CANDIDATES.toString();
+  if (in_.n > MAX_CANDIDATES) return "more than " + MAX_CANDIDATES.toString() + " candidates";
+  const ids = new StaticArray<u64>(in_.n);
+  for (let k = 0; k < in_.n; k++) {
+    const c = unchecked(in_.candidates[k]);
+    const idLen = spanLen(c.id);
+    if (idLen == 0 || idLen > MAX_ID_LEN) return candidateError(k, "id must be 1.." + MAX_ID_LEN.toString() + " bytes");
+    if (c.reputation > MAX_REPUTATION || c.load > 100 || c.successBps > 10000) return candidateError(k, "reputation/load/successBps out of range");
+    if (c.nCaps > MAX_CAPABILITIES) return candidateError(k, "more than " + MAX_CAPABILITIES.toString() + " capabilities");
+    const priceLen = spanLen(c.price);
+    if (priceLen > 0 && (!isDecimal(c.price) || priceLen > MAX_PRICE_LEN)) return candidateError(k, "price is not a decimal amount");
+    for (let j = 0; j < c.nCaps; j++) {
+      const capLen = spanLen(unchecked(c.caps[j]));
+      if (capLen == 0 || capLen > MAX_STRING_LEN) return candidateError(k, "bad capability");
+    }
+    unchecked(ids[k] = c.id);
+  }
+  byID = sortSpans(ids);
+  for (let k = 1; k < in_.n; k++) {
+    if (compare(unchecked(ids[byID[k - 1]]), unchecked(ids[byID[k]])) == 0) return "duplicate candidate id";
+  }
+  columns(in_.n);
+  for (let k = 0; k < in_.n; k++) {
+    const c = unchecked(in_.candidates[k]);
+    unchecked((stakes[k] = c.stake));
+    unchecked((reps[k] = <u32>c.reputation));
+    unchecked((succs[k] = <u32>c.successBps));
+    unchecked((lats[k] = <u32>c.latencyMs));
+  }
+  return null;
+}
 
-// rankByKey: key descending, ties by id ascending. A stable merge sort of
-// the id order (byID), so equal keys keep it.
-function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
-  const n = keys.length;
+// sortSpans sorts the indices of the strings in ids (a stable merge sort,
+// as Go compares strings) and returns them.
+function sortSpans(ids: StaticArray<u64>): StaticArray<i32> {
+  const n = ids.length;
   let a = new StaticArray<i32>(n);
   let b = new StaticArray<i32>(n);
-  for (let i = 0; i < n; i++) unchecked(a[i] = byID[i]);
+  for (let i = 0; i < n; i++) unchecked((a[i] = i));
   for (let width = 1; width < n; width <<= 1) {
     for (let lo = 0; lo < n; lo += width << 1) {
       const mid = min(lo + width, n);
@@ -1175,17 +1023,308 @@ function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
       while (i < mid && j < hi) {
         const x = unchecked(a[i]);
         const y = unchecked(a[j]);
-        if (unchecked(keys[y]) > unchecked(keys[x])) {
-          unchecked(b[k] = y);
+        if (compare(unchecked(ids[y]), unchecked(ids[x])) < 0) {
+          unchecked((b[k] = y));
           j++;
         } else {
-          unchecked(b[k] = x);
+          unchecked((b[k] = x));
           i++;
         }
         k++;
       }
-      for (; i < mid; i++, k++) unchecked(b[k] = a[i]);
-      for (; j < hi; j++, k++) unchecked(b[k] = a[j]);
+      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
+      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// --- the binary form (abi/binary.go) ---
+
+// Magics as little-endian words: "NSI\x01" and "NSO\x01".
+const MAGIC_SELECT_IN: u32 = 0x0149534e;
+const MAGIC_SELECT_OUT: u32 = 0x014f534e;
+
+// PAD is readable memory kept past the end of the input, so the binary
+// decoder can read a whole candidate and check its bounds once, after: a
+// candidate is at most 1+1+255 (id) + 16 + 1+255 (price) + 1+255
+// (capabilities) = 785 bytes, and the price check reads 8 bytes at a time.
+const PAD = 1024;
+
+// What the input asks, from either form.
+let selSeed: u64 = 0; // the seed's first 8 bytes, big-endian (abi.Seed.Uint64)
+let selCount: i64 = 0;
+let selStrategy: u64 = 0;
+
+function truncated(at: i32): string {
+  return "select input: truncated at byte " + at.toString();
+}
+
+// digitsBad is zero when each of the 8 bytes of w is an ASCII digit: its
+// high nibble is 3, and adding 6 leaves it 3 (no byte above '9').
+// @ts-ignore: decorator
+@inline function digitsBad(w: u64): u64 {
+  const hi: u64 = 0xf0f0f0f0f0f0f0f0;
+  const threes: u64 = 0x3030303030303030;
+  return ((w & hi) ^ threes) | (((w + 0x0606060606060606) & hi) ^ threes);
+}
+
+// isAmount is abi's isDecimal for the n bytes at p (1 <= n, readable up
+// to p+n+8): digits only, no leading zero. Eight bytes at a time.
+function isAmount(p: usize, n: i32): bool {
+  if (n > 1 && load<u8>(p) == ZERO) return false;
+  let bad: u64 = 0;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) bad |= digitsBad(load<u64>(p + <usize>i));
+  if (i < n) {
+    const keep = ((<u64>1) << (<u64>(n - i) << 3)) - 1;
+    bad |= digitsBad((load<u64>(p + <usize>i) & keep) | (0x3030303030303030 & ~keep));
+  }
+  return bad == 0;
+}
+
+// candidateProblem is Validate's message for a candidate that failed one
+// of its checks.
+function candidateProblem(k: i32, idLen: i32, rep: u32, load_: u32, succ: u32, nCaps: i32, priceBad: bool): string {
+  if (idLen == 0 || idLen > MAX_ID_LEN) return candidateError(k, "id must be 1.." + MAX_ID_LEN.toString() + " bytes");
+  if (rep > <u32>MAX_REPUTATION || load_ > 100 || succ > 10000) return candidateError(k, "reputation/load/successBps out of range");
+  if (nCaps > MAX_CAPABILITIES) return candidateError(k, "more than " + MAX_CAPABILITIES.toString() + " capabilities");
+  if (priceBad) return candidateError(k, "price is not a decimal amount");
+  return candidateError(k, "bad capability");
+}
+
+// decodeBinary decodes the binary select input as abi.DecodeSelectInput
+// does and checks it as abi.SelectInput.Validate does, in one pass, into
+// the columns and byID; it returns null, or what is wrong. One bounds
+// check per candidate (see PAD), no allocation per candidate. Ids sent as
+// 20-byte addresses are compared as their bytes, which order as their
+// 0x-hex spelling does; only when some id is a string are the addresses
+// spelled.
+function decodeBinary(base: usize, len: i32): string | null {
+  if (len < 4 || load<u32>(base) != MAGIC_SELECT_IN) return "select input: neither JSON nor the binary form";
+  // magic 4, seed 32, purpose 1, count 2, strategy length 1
+  if (len < 40) return truncated(len);
+  selSeed = bswap<u64>(load<u64>(base + 4));
+  if (load<u8>(base + 36) > 1) return "select input: bad purpose at byte 37";
+  selCount = <i64>bswap<u16>(load<u16>(base + 37));
+  let pos = 40 + <i32>load<u8>(base + 39);
+  selStrategy = span(base + 40, pos - 40);
+  if (pos >= len) return truncated(len);
+  const nCaps = <i32>load<u8>(base + <usize>pos);
+  pos++;
+  const capBad = new StaticArray<bool>(nCaps); // the capability is empty
+  for (let i = 0; i < nCaps; i++) {
+    if (pos >= len) return truncated(len);
+    const l = <i32>load<u8>(base + <usize>pos);
+    unchecked((capBad[i] = l == 0));
+    pos += 1 + l;
+  }
+  if (pos + 2 > len) return truncated(len);
+  const n = <i32>bswap<u16>(load<u16>(base + <usize>pos));
+  pos += 2;
+  if (n > MAX_CANDIDATES) return "select input: " + n.toString() + " candidates, at most " + MAX_CANDIDATES.toString();
+  columns(n);
+  // The ids: where each starts (the address bytes for an address), and
+  // for addresses their bytes as three big-endian words.
+  const idAt = new StaticArray<u64>(n);
+  const isAddr = new StaticArray<bool>(n);
+  const k0 = new StaticArray<u64>(n);
+  const k1 = new StaticArray<u64>(n);
+  const k2 = new StaticArray<u32>(n);
+  let strings = false;
+  let invalid: string | null = null;
+  const end = base + <usize>len;
+  let p = base + <usize>pos;
+  for (let i = 0; i < n; i++) {
+    // p <= end here: the previous candidate ended there at the latest.
+    const tag = <i32>load<u8>(p);
+    let q = p + 1;
+    let idLen = 20;
+    if (tag == 1) {
+      unchecked((idAt[i] = span(q, 20)));
+      unchecked((isAddr[i] = true));
+      unchecked((k0[i] = bswap<u64>(load<u64>(q))));
+      unchecked((k1[i] = bswap<u64>(load<u64>(q + 8))));
+      unchecked((k2[i] = bswap<u32>(load<u32>(q + 16))));
+      q += 20;
+    } else if (tag == 0) {
+      idLen = <i32>load<u8>(q);
+      unchecked((idAt[i] = span(q + 1, idLen)));
+      q += 1 + <usize>idLen;
+      strings = true;
+    } else {
+      return "select input: bad id tag at byte " + (<i32>(p - base) + 1).toString();
+    }
+    const stake = bswap<u64>(load<u64>(q));
+    const rep = <u32>load<u8>(q + 8);
+    const succ = <u32>bswap<u16>(load<u16>(q + 9));
+    const lat = bswap<u32>(load<u32>(q + 11));
+    const ld = <u32>load<u8>(q + 15);
+    const priceLen = <i32>load<u8>(q + 16);
+    const caps = q + 18 + <usize>priceLen; // the capability indices
+    const k = <i32>load<u8>(caps - 1);
+    p = caps + <usize>k;
+    if (p > end) return truncated(len);
+    unchecked((stakes[i] = stake));
+    unchecked((reps[i] = rep));
+    unchecked((succs[i] = succ));
+    unchecked((lats[i] = lat));
+    let capsBad = false;
+    for (let j = 0; j < k; j++) {
+      const idx = <i32>load<u8>(caps + <usize>j);
+      if (idx >= nCaps) return "select input: capability index out of range at byte " + (<i32>(caps - base) + j + 1).toString();
+      capsBad |= unchecked(capBad[idx]);
+    }
+    const priceBad = priceLen > 0 && (priceLen > MAX_PRICE_LEN || !isAmount(q + 17, priceLen));
+    if (invalid === null && (idLen == 0 || idLen > MAX_ID_LEN || rep > <u32>MAX_REPUTATION || ld > 100 || succ > 10000 || k > MAX_CAPABILITIES || priceBad || capsBad)) {
+      invalid = candidateProblem(i, idLen, rep, ld, succ, k, priceBad);
+    }
+  }
+  if (p != end) return "select input: trailing bytes at byte " + (<i32>(p - base)).toString();
+  if (selCount > MAX_CANDIDATES) return "count out of range 0.." + MAX_CANDIDATES.toString();
+  if (invalid !== null) return invalid;
+  if (!strings) {
+    byID = sortAddresses(k0, k1, k2);
+    for (let i = 1; i < n; i++) {
+      const x = unchecked(byID[i - 1]);
+      const y = unchecked(byID[i]);
+      if (unchecked(k0[x]) == unchecked(k0[y]) && unchecked(k1[x]) == unchecked(k1[y]) && unchecked(k2[x]) == unchecked(k2[y])) return "duplicate candidate id";
+    }
+    return null;
+  }
+  // Some ids are strings: spell the addresses as abi does, compare spans.
+  let hex = heap.alloc(<usize>n * 42);
+  for (let i = 0; i < n; i++) {
+    if (!unchecked(isAddr[i])) continue;
+    const a = spanPtr(unchecked(idAt[i]));
+    store<u8>(hex, ZERO);
+    store<u8>(hex + 1, 0x78); // x
+    for (let j = 0; j < 20; j++) {
+      const b = <i32>load<u8>(a + <usize>j);
+      store<u8>(hex + 2 + <usize>(2 * j), <u8>"0123456789abcdef".charCodeAt(b >> 4));
+      store<u8>(hex + 3 + <usize>(2 * j), <u8>"0123456789abcdef".charCodeAt(b & 15));
+    }
+    unchecked((idAt[i] = span(hex, 42)));
+    hex += 42;
+  }
+  byID = sortSpans(idAt);
+  for (let i = 1; i < n; i++) {
+    if (compare(unchecked(idAt[byID[i - 1]]), unchecked(idAt[byID[i]])) == 0) return "duplicate candidate id";
+  }
+  return null;
+}
+
+// sortAddresses sorts the candidate indices by address, each the three
+// words k0, k1, k2 (a stable merge sort that leaves runs already in order
+// as they are: lists from a registry often come sorted).
+function sortAddresses(k0: StaticArray<u64>, k1: StaticArray<u64>, k2: StaticArray<u32>): StaticArray<i32> {
+  const n = k0.length;
+  let a = new StaticArray<i32>(n);
+  let b = new StaticArray<i32>(n);
+  for (let i = 0; i < n; i++) unchecked((a[i] = i));
+  for (let width = 1; width < n; width <<= 1) {
+    for (let lo = 0; lo < n; lo += width << 1) {
+      const mid = min(lo + width, n);
+      const hi = min(lo + (width << 1), n);
+      if (mid == hi || !addrLess(k0, k1, k2, unchecked(a[mid]), unchecked(a[mid - 1]))) {
+        memory.copy(changetype<usize>(b) + (<usize>lo << 2), changetype<usize>(a) + (<usize>lo << 2), <usize>(hi - lo) << 2);
+        continue;
+      }
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = unchecked(a[i]);
+        const y = unchecked(a[j]);
+        if (addrLess(k0, k1, k2, y, x)) {
+          unchecked((b[k] = y));
+          j++;
+        } else {
+          unchecked((b[k] = x));
+          i++;
+        }
+        k++;
+      }
+      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
+      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// @ts-ignore: decorator
+@inline function addrLess(k0: StaticArray<u64>, k1: StaticArray<u64>, k2: StaticArray<u32>, y: i32, x: i32): bool {
+  const y0 = unchecked(k0[y]);
+  const x0 = unchecked(k0[x]);
+  if (y0 != x0) return y0 < x0;
+  const y1 = unchecked(k1[y]);
+  const x1 = unchecked(k1[x]);
+  if (y1 != x1) return y1 < x1;
+  return unchecked(k2[y]) < unchecked(k2[x]);
+}
+
+// --- the strategies (sdk-plugins/examples/selection) ---
+
+// rankByReputation: reputation descending, ties by id ascending. A stable
+// counting sort by reputation (0..100 once validated) of the id order.
+function rankByReputation(): StaticArray<i32> {
+  const n = nCand;
+  const starts = new StaticArray<i32>(<i32>MAX_REPUTATION + 2);
+  for (let k = 0; k < n; k++) {
+    const r = <i32>MAX_REPUTATION - <i32>unchecked(reps[k]);
+    unchecked((starts[r + 1] += 1));
+  }
+  for (let r = 1; r < starts.length; r++) unchecked((starts[r] += starts[r - 1]));
+  const out = new StaticArray<i32>(n);
+  for (let k = 0; k < n; k++) {
+    const idx = unchecked(byID[k]);
+    const r = <i32>MAX_REPUTATION - <i32>unchecked(reps[idx]);
+    const at = unchecked(starts[r]);
+    unchecked((starts[r] = at + 1));
+    unchecked((out[at] = idx));
+  }
+  return out;
+}
+
+// rankByKey: key descending, ties by id ascending. A stable merge sort of
+// the id order (byID), so equal keys keep it; runs already in order are
+// left as they are.
+function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
+  const n = keys.length;
+  let a = new StaticArray<i32>(n);
+  let b = new StaticArray<i32>(n);
+  memory.copy(changetype<usize>(a), changetype<usize>(byID), <usize>n << 2);
+  for (let width = 1; width < n; width <<= 1) {
+    for (let lo = 0; lo < n; lo += width << 1) {
+      const mid = min(lo + width, n);
+      const hi = min(lo + (width << 1), n);
+      if (mid == hi || unchecked(keys[a[mid]]) <= unchecked(keys[a[mid - 1]])) {
+        memory.copy(changetype<usize>(b) + (<usize>lo << 2), changetype<usize>(a) + (<usize>lo << 2), <usize>(hi - lo) << 2);
+        continue;
+      }
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = unchecked(a[i]);
+        const y = unchecked(a[j]);
+        if (unchecked(keys[y]) > unchecked(keys[x])) {
+          unchecked((b[k] = y));
+          j++;
+        } else {
+          unchecked((b[k] = x));
+          i++;
+        }
+        k++;
+      }
+      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
+      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
     }
     const t = a;
     a = b;
@@ -1196,11 +1335,11 @@ function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
 
 // rankRandom: the id order shuffled by Fisher-Yates driven by splitmix64
 // from the seed, as selection.shuffle does.
-function rankRandom(in_: Input): StaticArray<i32> {
-  const n = in_.n;
+function rankRandom(): StaticArray<i32> {
+  const n = nCand;
   const out = new StaticArray<i32>(n);
-  for (let i = 0; i < n; i++) unchecked(out[i] = byID[i]);
-  let state = in_.seed;
+  memory.copy(changetype<usize>(out), changetype<usize>(byID), <usize>n << 2);
+  let state = selSeed;
   for (let i = n - 1; i > 0; i--) {
     state += 0x9e3779b97f4a7c15;
     let z = state;
@@ -1209,8 +1348,8 @@ function rankRandom(in_: Input): StaticArray<i32> {
     z = z ^ (z >>> 31);
     const j = <i32>(z % <u64>(i + 1));
     const t = unchecked(out[i]);
-    unchecked(out[i] = out[j]);
-    unchecked(out[j] = t);
+    unchecked((out[i] = out[j]));
+    unchecked((out[j] = t));
   }
   return out;
 }
@@ -1230,38 +1369,36 @@ function atMost(a: u64, b: u64, c: u64, d: u64): bool {
 const STAKE_PPM: u64 = 600000;
 
 // stakePart is floor(stake * 600000 / maxStake) for stake <= maxStake, as
-// selection.weightedScore computes it in 128 bits: an estimate in floating
-// point, corrected exactly.
+// selection.weightedScore computes it in 128 bits: in 64 when the product
+// fits (maxStake < 2^44), else an estimate in floating point, corrected
+// exactly.
 function stakePart(stake: u64, maxStake: u64): u64 {
-  let q = <u64>Math.floor(<f64>stake / <f64>maxStake * <f64>STAKE_PPM);
+  if (maxStake < (<u64>1) << 44) return (stake * STAKE_PPM) / maxStake;
+  let q = <u64>Math.floor((<f64>stake / <f64>maxStake) * <f64>STAKE_PPM);
   if (q > STAKE_PPM) q = STAKE_PPM;
   while (q > 0 && !atMost(maxStake, q, stake, STAKE_PPM)) q--;
   while (q < STAKE_PPM && atMost(maxStake, q + 1, stake, STAKE_PPM)) q++;
   return q;
 }
 
-// rankBy ranks a validated input by a strategy, or returns null for an
-// unknown one.
-function rankBy(in_: Input): StaticArray<i32> | null {
-  const n = in_.n;
-  const s = in_.strategy;
-  if (spanIs(s, "reputation")) return rankByReputation(in_);
-  if (spanIs(s, "random")) return rankRandom(in_);
+// rankBy ranks the validated columns by the strategy, or returns null for
+// an unknown one.
+function rankBy(): StaticArray<i32> | null {
+  const n = nCand;
+  const s = selStrategy;
+  if (spanIs(s, "reputation")) return rankByReputation();
+  if (spanIs(s, "random")) return rankRandom();
   const keys = new StaticArray<u64>(n);
   if (spanIs(s, "stake")) {
-    for (let i = 0; i < n; i++) unchecked(keys[i] = unchecked(in_.candidates[i]).stake);
+    memory.copy(changetype<usize>(keys), changetype<usize>(stakes), <usize>n << 3);
   } else if (spanIs(s, "performance")) {
     // success descending, then latency ascending
-    for (let i = 0; i < n; i++) {
-      const c = unchecked(in_.candidates[i]);
-      unchecked(keys[i] = (c.successBps << 32) | (0xffffffff - c.latencyMs));
-    }
+    for (let i = 0; i < n; i++) unchecked((keys[i] = ((<u64>succs[i]) << 32) | <u64>(0xffffffff - lats[i])));
   } else if (spanIs(s, "weighted") || spanLen(s) == 0) {
     let maxStake: u64 = 0;
-    for (let i = 0; i < n; i++) maxStake = max(maxStake, unchecked(in_.candidates[i]).stake);
+    for (let i = 0; i < n; i++) maxStake = max(maxStake, unchecked(stakes[i]));
     for (let i = 0; i < n; i++) {
-      const c = unchecked(in_.candidates[i]);
-      unchecked(keys[i] = (maxStake > 0 ? stakePart(c.stake, maxStake) : 0) + c.reputation * 4000);
+      unchecked((keys[i] = (maxStake > 0 ? stakePart(stakes[i], maxStake) : 0) + <u64>reps[i] * 4000));
     }
   } else {
     return null;
@@ -1276,41 +1413,45 @@ function rank(): i32 {
   curCand = null;
   const p = readHostInput();
   p.ws();
-  let in_: Input | null;
-  let err: string | null;
-  if (p.peek() == LBRACE) {
+  const binary = p.peek() != LBRACE;
+  let in_: Input | null = null;
+  if (binary) {
+    const bad = decodeBinary(p.base, p.len);
+    if (bad !== null) return failWith(INVALID_INPUT, bad);
+  } else {
     in_ = readInput(p);
-    err = p.err;
-  } else {
-    const r = new BinReader(p.base, p.len);
-    in_ = readBinary(r);
-    err = r.err;
-  }
-  if (in_ === null) return failWith(INVALID_INPUT, err !== null ? <string>err : "select input");
-  const bad = validate(in_);
-  if (bad !== null) {
-    if (in_.version != VERSION) {
-      return failWith(UNSUPPORTED_VERSION, "select input version " + in_.version.toString() + ", want " + VERSION.toString());
+    if (in_ === null) return failWith(INVALID_INPUT, p.err !== null ? <string>p.err : "select input");
+    const bad = validate(in_);
+    if (bad !== null) {
+      if (in_.version != VERSION) {
+        return failWith(UNSUPPORTED_VERSION, "select input version " + in_.version.toString() + ", want " + VERSION.toString());
+      }
+      return failWith(INVALID_INPUT, <string>bad);
     }
-    return failWith(INVALID_INPUT, <string>bad);
+    selSeed = in_.seed;
+    selCount = in_.count;
+    selStrategy = in_.strategy;
   }
-  const order = rankBy(in_);
+  const order = rankBy();
   if (order === null) {
-    return failWith(UNKNOWN_STRATEGY, "have random, reputation, stake, performance, weighted; not ", in_.strategy);
+    return failWith(UNKNOWN_STRATEGY, "have random, reputation, stake, performance, weighted; not ", selStrategy);
   }
-  let n = in_.n;
-  if (in_.count > 0 && in_.count < <i64>n) n = <i32>in_.count;
+  let n = nCand;
+  if (selCount > 0 && selCount < <i64>n) n = <i32>selCount;
   const w = new Writer();
-  if (in_.binary) {
-    store<u32>(w.buf.dataStart, MAGIC_SELECT_OUT);
-    w.len = 4;
-    w.u16(n);
-    for (let i = 0; i < n; i++) w.u16(unchecked(order[i]));
+  if (binary) {
+    w.reserve(6 + 2 * n);
+    const out = w.buf.dataStart;
+    store<u32>(out, MAGIC_SELECT_OUT);
+    store<u16>(out + 4, bswap<u16>(<u16>n));
+    for (let i = 0; i < n; i++) store<u16>(out + 6 + (<usize>i << 1), bswap<u16>(<u16>unchecked(order[i])));
+    w.len = 6 + 2 * n;
   } else {
+    const cands = in_!.candidates;
     w.ascii('{"version":1,"ids":[');
     for (let i = 0; i < n; i++) {
       if (i > 0) w.byte(COMMA);
-      w.quoted(unchecked(in_.candidates[unchecked(order[i])]).id);
+      w.quoted(unchecked(cands[unchecked(order[i])]).id);
     }
     w.ascii("]}");
   }
