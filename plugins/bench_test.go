@@ -96,55 +96,86 @@ func BenchmarkSelect100(b *testing.B) {
 	}
 }
 
-// BenchmarkPrice is the default price formula, plugin vs native twin.
+// BenchmarkPrice is the default price formula, plugin vs native twin: the
+// Go build (go) and the built-in AssemblyScript module (as).
 func BenchmarkPrice(b *testing.B) {
-	wasm, m, _ := builtin.Defaults()
-	r := newRuntime(b, plugins.Config{})
-	p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
 	input := abi.EncodePriceInput(&abi.PriceInput{Version: abi.Version, Subnet: "demo", Model: "digits", InputTokens: 64, OutputTokens: 1, EstimatedMillis: 15}, abi.FormBinary)
-	measure(b, func() error {
-		_, err := p.Call(context.Background(), abi.KindPrice, input)
-		return err
-	}, func() { pdk.RunPrice(input, pricing.Price) })
+	for _, module := range []string{"go", "as"} {
+		b.Run("plugin="+module, func(b *testing.B) {
+			wasm, m := goDefaults(b)
+			if module == "as" {
+				wasm, m, _ = builtin.Defaults()
+			}
+			r := newRuntime(b, plugins.Config{})
+			p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			var instr uint64
+			measure(b, func() error {
+				res, err := p.Call(context.Background(), abi.KindPrice, input)
+				if err == nil {
+					instr = res.Instructions
+				}
+				return err
+			}, func() { pdk.RunPrice(input, pricing.Price) })
+			b.ReportMetric(float64(instr), "instructions")
+		})
+	}
 }
 
-// builtinModule is the Go-built defaults declaring every kind (go), or
-// the built-in select module (as).
+// builtinModule is the Go build of the defaults declaring every kind
+// (go), the built-in select module (as) or the built-in defaults
+// (as-defaults).
 func builtinModule(b *testing.B, module string) ([]byte, plugins.Manifest) {
-	if module == "go" {
+	get := builtin.Selection
+	switch module {
+	case "go":
 		return goDefaults(b)
+	case "as-defaults":
+		get = builtin.Defaults
 	}
-	wasm, m, err := builtin.Selection()
+	wasm, m, err := get()
 	if err != nil {
 		b.Fatal(err)
 	}
 	return wasm, m
 }
 
-// BenchmarkLoad is a fresh process loading each built-in module: cold
-// (compiling) and with the compilation cache on disk warm.
+// BenchmarkLoad is a fresh process loading each module: cold (compiling)
+// and with the compilation cache on disk warm. plugin=builtin is what a
+// host start pays for its defaults: both built-in modules.
 func BenchmarkLoad(b *testing.B) {
-	for _, module := range []string{"go", "as"} {
-		wasm, m := builtinModule(b, module)
-		b.Run("plugin="+module, func(b *testing.B) { benchmarkLoad(b, wasm, m) })
+	for _, module := range []string{"go", "as", "as-defaults", "builtin"} {
+		var mods [][]byte
+		var ms []plugins.Manifest
+		if module == "builtin" {
+			for _, name := range []string{"as", "as-defaults"} {
+				wasm, m := builtinModule(b, name)
+				mods, ms = append(mods, wasm), append(ms, m)
+			}
+		} else {
+			wasm, m := builtinModule(b, module)
+			mods, ms = [][]byte{wasm}, []plugins.Manifest{m}
+		}
+		b.Run("plugin="+module, func(b *testing.B) { benchmarkLoad(b, mods, ms) })
 	}
 }
 
-func benchmarkLoad(b *testing.B, wasm []byte, m plugins.Manifest) {
+func benchmarkLoad(b *testing.B, mods [][]byte, ms []plugins.Manifest) {
 	load := func(b *testing.B, dir string) {
 		r, err := plugins.NewRuntime(plugins.Config{CacheDir: dir})
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := r.Load(context.Background(), wasm, m, plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
-		if err != nil {
-			b.Fatal(err)
+		for i, wasm := range mods {
+			p, err := r.Load(context.Background(), wasm, ms[i], plugins.LoadOptions{SkipSignature: true, SkipSelfTests: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.Close()
 		}
-		p.Close()
 		r.Close()
 	}
 	b.Run("cold", func(b *testing.B) {

@@ -1,15 +1,16 @@
 // Package builtin ships the network's default plugins inside the host, as
-// two modules built by `make generate` (internal/gen):
+// two AssemblyScript modules built by `make generate` from
+// sdk-plugins/examples/selection-as (internal/gen copies them here):
 //
-//   - selection (selection.wasm): the five selection strategies, written in
-//     AssemblyScript (sdk-plugins/examples/selection-as), a small module
-//     that loads in milliseconds and ranks a hundred candidates in a
-//     fraction of what the Go build takes;
+//   - selection (selection.wasm): the five selection strategies;
 //   - defaults (defaults.wasm): the default price formula, the input guard
-//     and the output filter, built from sdk-plugins/examples/defaults. The
-//     module also exports select, the Go build of the same strategies, but
-//     its manifest does not declare it, so the host never calls it; tests
-//     and benchmarks compare the two.
+//     and the output filter.
+//
+// Both are small (tens of kilobytes) and load in milliseconds from the
+// compilation cache, so a host start pays little for its defaults. The Go
+// build of the same policies (sdk-plugins/examples/defaults, about 3.6 MB,
+// over 100 ms to load even cached) stays an example, and the twin the
+// tests and benchmarks compare these with.
 //
 // They are trusted because they are compiled into the binary, so their
 // manifests carry no owner signature: load them with

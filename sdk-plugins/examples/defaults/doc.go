@@ -10,6 +10,6 @@ import (
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "defaults is a WebAssembly plugin: build it with GOOS=wasip1 GOARCH=wasm (make generate)")
+	fmt.Fprintln(os.Stderr, "defaults is a WebAssembly plugin: build it with GOOS=wasip1 GOARCH=wasm (ncn plugin build)")
 	os.Exit(2)
 }

@@ -1,11 +1,11 @@
 //go:build wasip1
 
-// Command defaults is the network's default price formula, input guard and
-// output filter, in one module (one module may serve several kinds). It
-// exports the five selection strategies too, but its manifest does not
-// declare them: the host's select is selection-as, and this Go build is its
-// twin in tests and benchmarks. Built by `make generate` into
-// plugins/builtin/defaults.wasm:
+// Command defaults is the network's default policies in Go, in one module
+// (one module may serve several kinds): the five selection strategies, the
+// price formula, the input guard and the output filter. The host ships
+// their AssemblyScript twins (sdk-plugins/examples/selection-as, much
+// smaller and faster to load); this build is an example and the Go
+// comparison in tests and benchmarks, which build it as an author would:
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags=-s -o defaults.wasm ./sdk-plugins/examples/defaults
 package main
