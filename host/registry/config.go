@@ -34,6 +34,13 @@ type Config struct {
 	Subnets *plugins.Subnets  // loaded plugin sets, one per subnet (required)
 	Stakes  StakeSource       // staked validators (required)
 
+	// Store is the plugin store Subnets loads from, and Runtime loads
+	// uploaded plugins to run their self-tests: both are needed for the
+	// subnet, model and plugin calls, which fail with ErrNoPluginStore
+	// while either is nil.
+	Store   *plugins.Store
+	Runtime *plugins.Runtime
+
 	Validators    int           // N validators asked per request; default 5
 	Quorum        int           // M signatures needed; default 3
 	QuorumTimeout time.Duration // how long a coordinator waits for M; default 3s

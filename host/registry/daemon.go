@@ -121,6 +121,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 	rc := cfg.Registry
 	rc.Slasher = chain.NewValidators(contracts, sender)
 	rc.Key, rc.Domain, rc.Subnets, rc.Stakes, rc.Logger = cfg.Key, domain, d.subnets, contracts, cfg.Logger
+	rc.Store, rc.Runtime = d.store, d.rt
 	rc.StatePath = filepath.Join(cfg.DataDir, "registry.db")
 	if d.Node, err = New(rc); err != nil {
 		return nil, err

@@ -12,4 +12,8 @@ var (
 	ErrRefused          = errors.New("registry: validator refused")
 	ErrNoQuorum         = errors.New("registry: consensus failure: fewer than M validators signed")
 	ErrTooFewValidators = errors.New("registry: fewer active validators than the quorum needs")
+	ErrExists           = errors.New("registry: already exists")
+	ErrUnknownPlugin    = errors.New("registry: unknown plugin")
+	ErrPluginRefused    = errors.New("registry: plugin refused")
+	ErrNoPluginStore    = errors.New("registry: this node keeps no plugin store")
 )

@@ -29,6 +29,8 @@ type Node struct {
 	modelMu sync.RWMutex
 	models  map[[2]string]*pb.ModelDescriptor // (subnet, model id)
 
+	owned subnetTable // subnets with an owner (subnets.go)
+
 	stakeMu    sync.Mutex
 	stakeAt    time.Time
 	stakeAddrs []common.Address
@@ -73,6 +75,10 @@ func New(cfg Config) (*Node, error) {
 		}
 		st.persist(r)
 		r.state = st
+		if err := r.loadSubnets(st); err != nil {
+			st.close()
+			return nil, fmt.Errorf("load subnets from %s: %w", cfg.StatePath, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

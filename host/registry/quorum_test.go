@@ -40,6 +40,8 @@ const (
 type network struct {
 	env     *chaintest.Env
 	subnets *plugins.Subnets
+	store   *plugins.Store
+	rt      *plugins.Runtime
 	nodes   []*registry.Node
 	servers []*grpc.Server
 	addrs   []string // gRPC endpoints, by validator index
@@ -73,7 +75,7 @@ func newNetwork(t testing.TB, n int) *network {
 	if _, err := env.Client.Escrow.Approve(context.Background(), new(big.Int).Lsh(big.NewInt(1), 95)); err != nil {
 		t.Fatal(err)
 	}
-	nw := &network{env: env, subnets: subnets}
+	nw := &network{env: env, subnets: subnets, store: store, rt: rt}
 	for i := range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -81,7 +83,7 @@ func newNetwork(t testing.TB, n int) *network {
 		}
 		r, err := registry.New(registry.Config{
 			Key: env.Validators[i].Key, Domain: env.Domain, Subnets: subnets, Stakes: env.C,
-			QuorumTimeout: 2 * time.Second,
+			Store: store, Runtime: rt, QuorumTimeout: 2 * time.Second,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +121,12 @@ func (nw *network) registerEverywhere(t testing.TB, key *ecdsa.PrivateKey, info 
 // quote prices a request as a gateway would, with the subnet's own price
 // plugin, and returns the validation request.
 func (nw *network) quote(t testing.TB) *pb.PreprocessingValidationRequest {
+	t.Helper()
+	return nw.quoteIn(t, subnet)
+}
+
+// quoteIn is quote in another subnet.
+func (nw *network) quoteIn(t testing.TB, subnet string) *pb.PreprocessingValidationRequest {
 	t.Helper()
 	h, err := nw.subnets.Acquire(subnet)
 	if err != nil {

@@ -49,7 +49,7 @@ func grpcError(err error) error {
 }
 
 type registryService struct {
-	pb.UnimplementedP2PRegistryServiceServer // subnet, model and plugin calls come with the p2p layer
+	pb.UnimplementedP2PRegistryServiceServer // subnet, model and plugin calls: service_subnets.go
 	r                                        *Node
 }
 

@@ -1483,6 +1483,7 @@ func (x *GetSubnetRequest) GetId() string {
 
 type ListSubnetsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"` // "": every owner
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1515,6 +1516,13 @@ func (x *ListSubnetsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListSubnetsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubnetsRequest) Descriptor() ([]byte, []int) {
 	return file_registry_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListSubnetsRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
 }
 
 type ListSubnetsResponse struct {
@@ -1661,6 +1669,68 @@ func (x *ModelDescriptor) GetSubnet() string {
 	return ""
 }
 
+// SignedModel is a model registration signed (EIP-191) by the owner of
+// the model's subnet; seq shares the subnet's sequence of changes.
+type SignedModel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Model         *ModelDescriptor       `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Seq           uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignedModel) Reset() {
+	*x = SignedModel{}
+	mi := &file_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignedModel) ProtoMessage() {}
+
+func (x *SignedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignedModel.ProtoReflect.Descriptor instead.
+func (*SignedModel) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SignedModel) GetModel() *ModelDescriptor {
+	if x != nil {
+		return x.Model
+	}
+	return nil
+}
+
+func (x *SignedModel) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *SignedModel) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 type ListModelsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
@@ -1670,7 +1740,7 @@ type ListModelsRequest struct {
 
 func (x *ListModelsRequest) Reset() {
 	*x = ListModelsRequest{}
-	mi := &file_registry_proto_msgTypes[22]
+	mi := &file_registry_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +1752,7 @@ func (x *ListModelsRequest) String() string {
 func (*ListModelsRequest) ProtoMessage() {}
 
 func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[22]
+	mi := &file_registry_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +1765,7 @@ func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListModelsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{22}
+	return file_registry_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListModelsRequest) GetSubnet() string {
@@ -1714,7 +1784,7 @@ type ListModelsResponse struct {
 
 func (x *ListModelsResponse) Reset() {
 	*x = ListModelsResponse{}
-	mi := &file_registry_proto_msgTypes[23]
+	mi := &file_registry_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1796,7 @@ func (x *ListModelsResponse) String() string {
 func (*ListModelsResponse) ProtoMessage() {}
 
 func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[23]
+	mi := &file_registry_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1809,7 @@ func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
 func (*ListModelsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{23}
+	return file_registry_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListModelsResponse) GetModels() []*ModelDescriptor {
@@ -1753,13 +1823,14 @@ type UploadPluginRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Wasm          []byte                 `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
 	Manifest      []byte                 `protobuf:"bytes,2,opt,name=manifest,proto3" json:"manifest,omitempty"` // the owner-signed plugin manifest JSON
+	Subnet        string                 `protobuf:"bytes,3,opt,name=subnet,proto3" json:"subnet,omitempty"`     // the subnet whose owner signed the manifest
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UploadPluginRequest) Reset() {
 	*x = UploadPluginRequest{}
-	mi := &file_registry_proto_msgTypes[24]
+	mi := &file_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +1842,7 @@ func (x *UploadPluginRequest) String() string {
 func (*UploadPluginRequest) ProtoMessage() {}
 
 func (x *UploadPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[24]
+	mi := &file_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +1855,7 @@ func (x *UploadPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadPluginRequest.ProtoReflect.Descriptor instead.
 func (*UploadPluginRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{24}
+	return file_registry_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UploadPluginRequest) GetWasm() []byte {
@@ -1801,6 +1872,13 @@ func (x *UploadPluginRequest) GetManifest() []byte {
 	return nil
 }
 
+func (x *UploadPluginRequest) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
 type PluginInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sha256        string                 `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
@@ -1808,13 +1886,15 @@ type PluginInfo struct {
 	Version       string                 `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
 	Kinds         []string               `protobuf:"bytes,4,rep,name=kinds,proto3" json:"kinds,omitempty"`
 	Owner         string                 `protobuf:"bytes,5,opt,name=owner,proto3" json:"owner,omitempty"`
+	SelfTests     uint32                 `protobuf:"varint,6,opt,name=self_tests,json=selfTests,proto3" json:"self_tests,omitempty"`      // vectors run on upload
+	ActiveKinds   []string               `protobuf:"bytes,7,rep,name=active_kinds,json=activeKinds,proto3" json:"active_kinds,omitempty"` // in ListPlugins for a subnet: the kinds it serves there
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_registry_proto_msgTypes[25]
+	mi := &file_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1826,7 +1906,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[25]
+	mi := &file_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1839,7 +1919,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{25}
+	return file_registry_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PluginInfo) GetSha256() string {
@@ -1877,6 +1957,20 @@ func (x *PluginInfo) GetOwner() string {
 	return ""
 }
 
+func (x *PluginInfo) GetSelfTests() uint32 {
+	if x != nil {
+		return x.SelfTests
+	}
+	return 0
+}
+
+func (x *PluginInfo) GetActiveKinds() []string {
+	if x != nil {
+		return x.ActiveKinds
+	}
+	return nil
+}
+
 type ListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
@@ -1886,7 +1980,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_registry_proto_msgTypes[26]
+	mi := &file_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +1992,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[26]
+	mi := &file_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +2005,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{26}
+	return file_registry_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPluginsRequest) GetSubnet() string {
@@ -1930,7 +2024,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_registry_proto_msgTypes[27]
+	mi := &file_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1942,7 +2036,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[27]
+	mi := &file_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1955,7 +2049,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{27}
+	return file_registry_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -2102,8 +2196,9 @@ const file_registry_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\"\n" +
 	"\x10GetSubnetRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x14\n" +
-	"\x12ListSubnetsRequest\"G\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"*\n" +
+	"\x12ListSubnetsRequest\x12\x14\n" +
+	"\x05owner\x18\x01 \x01(\tR\x05owner\"G\n" +
 	"\x13ListSubnetsResponse\x120\n" +
 	"\asubnets\x18\x01 \x03(\v2\x16.ncn.v1.SubnetMetadataR\asubnets\"\xe3\x01\n" +
 	"\x0fModelDescriptor\x12\x0e\n" +
@@ -2114,21 +2209,29 @@ const file_registry_proto_rawDesc = "" +
 	"\x04task\x18\x05 \x01(\tR\x04task\x12'\n" +
 	"\x0fmanifest_sha256\x18\x06 \x01(\tR\x0emanifestSha256\x12#\n" +
 	"\routput_schema\x18\a \x01(\fR\foutputSchema\x12\x16\n" +
-	"\x06subnet\x18\b \x01(\tR\x06subnet\"+\n" +
+	"\x06subnet\x18\b \x01(\tR\x06subnet\"l\n" +
+	"\vSignedModel\x12-\n" +
+	"\x05model\x18\x01 \x01(\v2\x17.ncn.v1.ModelDescriptorR\x05model\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1c\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"+\n" +
 	"\x11ListModelsRequest\x12\x16\n" +
 	"\x06subnet\x18\x01 \x01(\tR\x06subnet\"E\n" +
 	"\x12ListModelsResponse\x12/\n" +
-	"\x06models\x18\x01 \x03(\v2\x17.ncn.v1.ModelDescriptorR\x06models\"E\n" +
+	"\x06models\x18\x01 \x03(\v2\x17.ncn.v1.ModelDescriptorR\x06models\"]\n" +
 	"\x13UploadPluginRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1a\n" +
-	"\bmanifest\x18\x02 \x01(\fR\bmanifest\"~\n" +
+	"\bmanifest\x18\x02 \x01(\fR\bmanifest\x12\x16\n" +
+	"\x06subnet\x18\x03 \x01(\tR\x06subnet\"\xc0\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x16\n" +
 	"\x06sha256\x18\x01 \x01(\tR\x06sha256\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\tR\aversion\x12\x14\n" +
 	"\x05kinds\x18\x04 \x03(\tR\x05kinds\x12\x14\n" +
-	"\x05owner\x18\x05 \x01(\tR\x05owner\",\n" +
+	"\x05owner\x18\x05 \x01(\tR\x05owner\x12\x1d\n" +
+	"\n" +
+	"self_tests\x18\x06 \x01(\rR\tselfTests\x12!\n" +
+	"\factive_kinds\x18\a \x03(\tR\vactiveKinds\",\n" +
 	"\x12ListPluginsRequest\x12\x16\n" +
 	"\x06subnet\x18\x01 \x01(\tR\x06subnet\"C\n" +
 	"\x13ListPluginsResponse\x12,\n" +
@@ -2142,7 +2245,7 @@ const file_registry_proto_rawDesc = "" +
 	"NodeStatus\x12\x1b\n" +
 	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NODE_STATUS_AVAILABLE\x10\x01\x12\x1b\n" +
-	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xaa\t\n" +
+	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xa6\t\n" +
 	"\x12P2PRegistryService\x12I\n" +
 	"\fRegisterNode\x12\x1b.ncn.v1.RegisterNodeRequest\x1a\x1c.ncn.v1.RegisterNodeResponse\x12J\n" +
 	"\x13UpdateNodeHeartbeat\x12\x18.ncn.v1.HeartbeatRequest\x1a\x19.ncn.v1.HeartbeatResponse\x12O\n" +
@@ -2153,8 +2256,8 @@ const file_registry_proto_rawDesc = "" +
 	"\fCreateSubnet\x12\x14.ncn.v1.SignedSubnet\x1a\x16.ncn.v1.SubnetMetadata\x12<\n" +
 	"\fUpdateSubnet\x12\x14.ncn.v1.SignedSubnet\x1a\x16.ncn.v1.SubnetMetadata\x12=\n" +
 	"\tGetSubnet\x12\x18.ncn.v1.GetSubnetRequest\x1a\x16.ncn.v1.SubnetMetadata\x12F\n" +
-	"\vListSubnets\x12\x1a.ncn.v1.ListSubnetsRequest\x1a\x1b.ncn.v1.ListSubnetsResponse\x12A\n" +
-	"\rRegisterModel\x12\x17.ncn.v1.ModelDescriptor\x1a\x17.ncn.v1.ModelDescriptor\x12C\n" +
+	"\vListSubnets\x12\x1a.ncn.v1.ListSubnetsRequest\x1a\x1b.ncn.v1.ListSubnetsResponse\x12=\n" +
+	"\rRegisterModel\x12\x13.ncn.v1.SignedModel\x1a\x17.ncn.v1.ModelDescriptor\x12C\n" +
 	"\n" +
 	"ListModels\x12\x19.ncn.v1.ListModelsRequest\x1a\x1a.ncn.v1.ListModelsResponse\x12?\n" +
 	"\fUploadPlugin\x12\x1b.ncn.v1.UploadPluginRequest\x1a\x12.ncn.v1.PluginInfo\x12C\n" +
@@ -2178,7 +2281,7 @@ func file_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_registry_proto_goTypes = []any{
 	(NodeRole)(0),                          // 0: ncn.v1.NodeRole
 	(NodeStatus)(0),                        // 1: ncn.v1.NodeStatus
@@ -2204,15 +2307,16 @@ var file_registry_proto_goTypes = []any{
 	(*ListSubnetsRequest)(nil),             // 21: ncn.v1.ListSubnetsRequest
 	(*ListSubnetsResponse)(nil),            // 22: ncn.v1.ListSubnetsResponse
 	(*ModelDescriptor)(nil),                // 23: ncn.v1.ModelDescriptor
-	(*ListModelsRequest)(nil),              // 24: ncn.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),             // 25: ncn.v1.ListModelsResponse
-	(*UploadPluginRequest)(nil),            // 26: ncn.v1.UploadPluginRequest
-	(*PluginInfo)(nil),                     // 27: ncn.v1.PluginInfo
-	(*ListPluginsRequest)(nil),             // 28: ncn.v1.ListPluginsRequest
-	(*ListPluginsResponse)(nil),            // 29: ncn.v1.ListPluginsResponse
-	nil,                                    // 30: ncn.v1.SubnetMetadata.PluginsEntry
-	nil,                                    // 31: ncn.v1.SubnetMetadata.ParamsEntry
-	nil,                                    // 32: ncn.v1.SignedActivation.PluginsEntry
+	(*SignedModel)(nil),                    // 24: ncn.v1.SignedModel
+	(*ListModelsRequest)(nil),              // 25: ncn.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),             // 26: ncn.v1.ListModelsResponse
+	(*UploadPluginRequest)(nil),            // 27: ncn.v1.UploadPluginRequest
+	(*PluginInfo)(nil),                     // 28: ncn.v1.PluginInfo
+	(*ListPluginsRequest)(nil),             // 29: ncn.v1.ListPluginsRequest
+	(*ListPluginsResponse)(nil),            // 30: ncn.v1.ListPluginsResponse
+	nil,                                    // 31: ncn.v1.SubnetMetadata.PluginsEntry
+	nil,                                    // 32: ncn.v1.SubnetMetadata.ParamsEntry
+	nil,                                    // 33: ncn.v1.SignedActivation.PluginsEntry
 }
 var file_registry_proto_depIdxs = []int32{
 	0,  // 0: ncn.v1.NodeInfo.role:type_name -> ncn.v1.NodeRole
@@ -2224,54 +2328,55 @@ var file_registry_proto_depIdxs = []int32{
 	13, // 6: ncn.v1.PreprocessingValidation.refusals:type_name -> ncn.v1.Refusal
 	12, // 7: ncn.v1.CompletionValidation.signatures:type_name -> ncn.v1.ValidatorSignature
 	13, // 8: ncn.v1.CompletionValidation.refusals:type_name -> ncn.v1.Refusal
-	30, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
-	31, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
+	31, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
+	32, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
 	17, // 11: ncn.v1.SignedSubnet.subnet:type_name -> ncn.v1.SubnetMetadata
-	32, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
+	33, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
 	17, // 13: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
-	23, // 14: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
-	27, // 15: ncn.v1.ListPluginsResponse.plugins:type_name -> ncn.v1.PluginInfo
-	3,  // 16: ncn.v1.P2PRegistryService.RegisterNode:input_type -> ncn.v1.RegisterNodeRequest
-	5,  // 17: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:input_type -> ncn.v1.HeartbeatRequest
-	7,  // 18: ncn.v1.P2PRegistryService.DeregisterNode:input_type -> ncn.v1.DeregisterNodeRequest
-	9,  // 19: ncn.v1.P2PRegistryService.DiscoverNodes:input_type -> ncn.v1.DiscoverNodesRequest
-	11, // 20: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 21: ncn.v1.P2PRegistryService.RequestCompletionValidation:input_type -> ncn.v1.CompletionValidationRequest
-	18, // 22: ncn.v1.P2PRegistryService.CreateSubnet:input_type -> ncn.v1.SignedSubnet
-	18, // 23: ncn.v1.P2PRegistryService.UpdateSubnet:input_type -> ncn.v1.SignedSubnet
-	20, // 24: ncn.v1.P2PRegistryService.GetSubnet:input_type -> ncn.v1.GetSubnetRequest
-	21, // 25: ncn.v1.P2PRegistryService.ListSubnets:input_type -> ncn.v1.ListSubnetsRequest
-	23, // 26: ncn.v1.P2PRegistryService.RegisterModel:input_type -> ncn.v1.ModelDescriptor
-	24, // 27: ncn.v1.P2PRegistryService.ListModels:input_type -> ncn.v1.ListModelsRequest
-	26, // 28: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
-	19, // 29: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
-	19, // 30: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
-	28, // 31: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
-	11, // 32: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 33: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
-	4,  // 34: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
-	6,  // 35: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
-	8,  // 36: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
-	2,  // 37: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
-	14, // 38: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
-	16, // 39: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
-	17, // 40: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 41: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 42: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
-	22, // 43: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
-	23, // 44: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
-	25, // 45: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
-	27, // 46: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
-	17, // 47: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
-	17, // 48: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
-	29, // 49: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
-	12, // 50: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
-	12, // 51: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
-	34, // [34:52] is the sub-list for method output_type
-	16, // [16:34] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	23, // 14: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
+	23, // 15: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
+	28, // 16: ncn.v1.ListPluginsResponse.plugins:type_name -> ncn.v1.PluginInfo
+	3,  // 17: ncn.v1.P2PRegistryService.RegisterNode:input_type -> ncn.v1.RegisterNodeRequest
+	5,  // 18: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:input_type -> ncn.v1.HeartbeatRequest
+	7,  // 19: ncn.v1.P2PRegistryService.DeregisterNode:input_type -> ncn.v1.DeregisterNodeRequest
+	9,  // 20: ncn.v1.P2PRegistryService.DiscoverNodes:input_type -> ncn.v1.DiscoverNodesRequest
+	11, // 21: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 22: ncn.v1.P2PRegistryService.RequestCompletionValidation:input_type -> ncn.v1.CompletionValidationRequest
+	18, // 23: ncn.v1.P2PRegistryService.CreateSubnet:input_type -> ncn.v1.SignedSubnet
+	18, // 24: ncn.v1.P2PRegistryService.UpdateSubnet:input_type -> ncn.v1.SignedSubnet
+	20, // 25: ncn.v1.P2PRegistryService.GetSubnet:input_type -> ncn.v1.GetSubnetRequest
+	21, // 26: ncn.v1.P2PRegistryService.ListSubnets:input_type -> ncn.v1.ListSubnetsRequest
+	24, // 27: ncn.v1.P2PRegistryService.RegisterModel:input_type -> ncn.v1.SignedModel
+	25, // 28: ncn.v1.P2PRegistryService.ListModels:input_type -> ncn.v1.ListModelsRequest
+	27, // 29: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
+	19, // 30: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
+	19, // 31: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
+	29, // 32: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
+	11, // 33: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 34: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
+	4,  // 35: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
+	6,  // 36: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
+	8,  // 37: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
+	2,  // 38: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
+	14, // 39: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
+	16, // 40: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
+	17, // 41: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 42: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 43: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
+	22, // 44: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
+	23, // 45: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
+	26, // 46: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
+	28, // 47: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
+	17, // 48: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
+	17, // 49: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
+	30, // 50: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
+	12, // 51: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
+	12, // 52: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
+	35, // [35:53] is the sub-list for method output_type
+	17, // [17:35] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_registry_proto_init() }
@@ -2285,7 +2390,7 @@ func file_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registry_proto_rawDesc), len(file_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -56,12 +56,18 @@ type P2PRegistryServiceClient interface {
 	// asks them in parallel and answers once M have signed (or fails).
 	RequestPreprocessingValidation(ctx context.Context, in *PreprocessingValidationRequest, opts ...grpc.CallOption) (*PreprocessingValidation, error)
 	RequestCompletionValidation(ctx context.Context, in *CompletionValidationRequest, opts ...grpc.CallOption) (*CompletionValidation, error)
+	// Subnets belong to an owner address: a subnet's id is keccak256 of the
+	// owner and the name, and every change is signed by the owner (EIP-191)
+	// with a sequence number higher than the last one.
 	CreateSubnet(ctx context.Context, in *SignedSubnet, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	UpdateSubnet(ctx context.Context, in *SignedSubnet, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	GetSubnet(ctx context.Context, in *GetSubnetRequest, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	ListSubnets(ctx context.Context, in *ListSubnetsRequest, opts ...grpc.CallOption) (*ListSubnetsResponse, error)
-	RegisterModel(ctx context.Context, in *ModelDescriptor, opts ...grpc.CallOption) (*ModelDescriptor, error)
+	// RegisterModel stores a model descriptor signed by its subnet's owner.
+	RegisterModel(ctx context.Context, in *SignedModel, opts ...grpc.CallOption) (*ModelDescriptor, error)
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
+	// UploadPlugin checks a plugin (its manifest signed by the subnet's
+	// owner), runs its self-tests and stores it; activation is separate.
 	UploadPlugin(ctx context.Context, in *UploadPluginRequest, opts ...grpc.CallOption) (*PluginInfo, error)
 	ActivatePlugins(ctx context.Context, in *SignedActivation, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	RollbackPlugins(ctx context.Context, in *SignedActivation, opts ...grpc.CallOption) (*SubnetMetadata, error)
@@ -185,7 +191,7 @@ func (c *p2PRegistryServiceClient) ListSubnets(ctx context.Context, in *ListSubn
 	return out, nil
 }
 
-func (c *p2PRegistryServiceClient) RegisterModel(ctx context.Context, in *ModelDescriptor, opts ...grpc.CallOption) (*ModelDescriptor, error) {
+func (c *p2PRegistryServiceClient) RegisterModel(ctx context.Context, in *SignedModel, opts ...grpc.CallOption) (*ModelDescriptor, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ModelDescriptor)
 	err := c.cc.Invoke(ctx, P2PRegistryService_RegisterModel_FullMethodName, in, out, cOpts...)
@@ -260,12 +266,18 @@ type P2PRegistryServiceServer interface {
 	// asks them in parallel and answers once M have signed (or fails).
 	RequestPreprocessingValidation(context.Context, *PreprocessingValidationRequest) (*PreprocessingValidation, error)
 	RequestCompletionValidation(context.Context, *CompletionValidationRequest) (*CompletionValidation, error)
+	// Subnets belong to an owner address: a subnet's id is keccak256 of the
+	// owner and the name, and every change is signed by the owner (EIP-191)
+	// with a sequence number higher than the last one.
 	CreateSubnet(context.Context, *SignedSubnet) (*SubnetMetadata, error)
 	UpdateSubnet(context.Context, *SignedSubnet) (*SubnetMetadata, error)
 	GetSubnet(context.Context, *GetSubnetRequest) (*SubnetMetadata, error)
 	ListSubnets(context.Context, *ListSubnetsRequest) (*ListSubnetsResponse, error)
-	RegisterModel(context.Context, *ModelDescriptor) (*ModelDescriptor, error)
+	// RegisterModel stores a model descriptor signed by its subnet's owner.
+	RegisterModel(context.Context, *SignedModel) (*ModelDescriptor, error)
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
+	// UploadPlugin checks a plugin (its manifest signed by the subnet's
+	// owner), runs its self-tests and stores it; activation is separate.
 	UploadPlugin(context.Context, *UploadPluginRequest) (*PluginInfo, error)
 	ActivatePlugins(context.Context, *SignedActivation) (*SubnetMetadata, error)
 	RollbackPlugins(context.Context, *SignedActivation) (*SubnetMetadata, error)
@@ -310,7 +322,7 @@ func (UnimplementedP2PRegistryServiceServer) GetSubnet(context.Context, *GetSubn
 func (UnimplementedP2PRegistryServiceServer) ListSubnets(context.Context, *ListSubnetsRequest) (*ListSubnetsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSubnets not implemented")
 }
-func (UnimplementedP2PRegistryServiceServer) RegisterModel(context.Context, *ModelDescriptor) (*ModelDescriptor, error) {
+func (UnimplementedP2PRegistryServiceServer) RegisterModel(context.Context, *SignedModel) (*ModelDescriptor, error) {
 	return nil, status.Error(codes.Unimplemented, "method RegisterModel not implemented")
 }
 func (UnimplementedP2PRegistryServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
@@ -523,7 +535,7 @@ func _P2PRegistryService_ListSubnets_Handler(srv interface{}, ctx context.Contex
 }
 
 func _P2PRegistryService_RegisterModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ModelDescriptor)
+	in := new(SignedModel)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -535,7 +547,7 @@ func _P2PRegistryService_RegisterModel_Handler(srv interface{}, ctx context.Cont
 		FullMethod: P2PRegistryService_RegisterModel_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(P2PRegistryServiceServer).RegisterModel(ctx, req.(*ModelDescriptor))
+		return srv.(P2PRegistryServiceServer).RegisterModel(ctx, req.(*SignedModel))
 	}
 	return interceptor(ctx, in, info, handler)
 }

@@ -1,0 +1,122 @@
+// Package registrytest runs a registry node for the tests of what talks
+// to one (the subnet owner's command line, gateways): a real node on
+// loopback gRPC with a plugin store, the builtin plugins and a state file,
+// but no chain; and a signed test plugin to upload to it.
+package registrytest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"math/big"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc"
+
+	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/registry"
+	"github.com/ncn-network/ncn/plugins"
+	"github.com/ncn-network/ncn/plugins/pluginstest"
+)
+
+// Node is a registry node serving P2PRegistryService on 127.0.0.1.
+type Node struct {
+	*registry.Node
+	Addr    string // host:port
+	Subnets *plugins.Subnets
+	Store   *plugins.Store
+
+	dir  string
+	rt   *plugins.Runtime
+	stop func()
+}
+
+// noStake is a chain without staked validators: the node serves the
+// subnet, model and plugin calls, and refuses quorums.
+type noStake struct{}
+
+func (noStake) ActiveValidators(context.Context) ([]common.Address, []*big.Int, error) {
+	return nil, nil, nil
+}
+
+// Start starts a node; it stops when the test ends.
+func Start(t testing.TB) *Node {
+	t.Helper()
+	dir := t.TempDir()
+	rt, err := plugins.NewRuntime(plugins.Config{CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	store, err := plugins.OpenStore(filepath.Join(dir, "plugins.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return start(t, dir, rt, store)
+}
+
+// Restart stops n and starts a node on its state file and plugin store,
+// as a restarted process would: its subnets, models and active plugins
+// come back from them.
+func (n *Node) Restart(t testing.TB) *Node {
+	t.Helper()
+	n.stop()
+	return start(t, n.dir, n.rt, n.Store)
+}
+
+func start(t testing.TB, dir string, rt *plugins.Runtime, store *plugins.Store) *Node {
+	t.Helper()
+	// As the daemon: the builtins ship unsigned; uploads are checked
+	// against their owner's signature on the way in.
+	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true})
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := registry.New(registry.Config{
+		Key: key, Domain: chain.Domain{ChainID: big.NewInt(1337), Contract: common.Address{1}},
+		Subnets: subnets, Stakes: noStake{}, Store: store, Runtime: rt,
+		StatePath: filepath.Join(dir, "registry.db"),
+	})
+	if err != nil {
+		subnets.Close()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(32 << 20))
+	r.Register(srv)
+	go srv.Serve(ln)
+	var once sync.Once
+	stop := func() { once.Do(func() { srv.Stop(); r.Close(); subnets.Close() }) }
+	t.Cleanup(stop)
+	return &Node{Node: r, Addr: ln.Addr().String(), Subnets: subnets, Store: store, dir: dir, rt: rt, stop: stop}
+}
+
+// FixedPrice is a price plugin that prices every request at 1, 2, 3 and
+// 4 wei (compute, gateway, validators, treasury): plugins/testdata/hostile,
+// built as a plugin author builds it, with a manifest signed by key whose
+// one self-test vector expects compute amount want. With want "1" it
+// passes its self-test; with anything else it fails it.
+func FixedPrice(t testing.TB, key *ecdsa.PrivateKey, want string) ([]byte, plugins.Manifest) {
+	t.Helper()
+	wasm := pluginstest.Build(t, "plugins/testdata/hostile")
+	in, _ := json.Marshal(abi.PriceInput{Version: abi.Version, Subnet: "test", Model: "m", InputTokens: 1})
+	out, _ := json.Marshal(abi.PriceOutput{Version: abi.Version, Compute: want, Gateway: "2", Validators: "3", Treasury: "4"})
+	m := plugins.Manifest{Name: "fixed-price", Version: "1.0.0", Kinds: []abi.Kind{abi.KindPrice}, ABIVersion: abi.Version,
+		SHA256: plugins.HashWasm(wasm), Binary: true,
+		SelfTests: []plugins.SelfTest{{Name: "fixed price", Kind: abi.KindPrice, Input: in, Output: out}}}
+	if err := m.Sign(key); err != nil {
+		t.Fatal(err)
+	}
+	return wasm, m
+}
