@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -101,6 +102,17 @@ func attempt(name string, a []string) attemptResult {
 		}
 		defer sib.Process.Kill()
 		return result(unix.PtraceAttach(sib.Process.Pid))
+	case "tiocsti": // push a byte into the terminal on fd 0, request widened to 64 bits or not
+		req := uintptr(unix.TIOCSTI)
+		if a[0] == "wide" {
+			req |= 1 << 32
+		}
+		c := byte('x')
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, 0, req, uintptr(unsafe.Pointer(&c)))
+		if e != 0 {
+			return result(e)
+		}
+		return attemptResult{}
 	case "mount":
 		return result(unix.Mount("tmpfs", a[0], "tmpfs", 0, ""))
 	case "userns":

@@ -183,6 +183,8 @@ func TestEscapes(t *testing.T) {
 		{"netlink socket", []string{"netlink-socket"}, seccomp, ""},
 		{"ptrace a sibling", []string{"ptrace"}, seccomp, ""},
 		{"mount", []string{"mount", f.scratch}, seccomp, ""},
+		{"TIOCSTI", []string{"tiocsti", "plain"}, seccomp, ""},
+		{"TIOCSTI with the request's high bits set", []string{"tiocsti", "wide"}, seccomp, ""},
 		{"nested user namespace", []string{"userns"}, seccomp, ""},
 		{"setns", []string{"setns"}, seccomp, ""},
 		{"open files past the limit", []string{"open-files"}, []int{int(unix.EMFILE)}, ""},

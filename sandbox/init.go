@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -87,6 +88,22 @@ func stageTwo() (string, error) {
 		if err := dropPrivileges(spec.UID, spec.GID); err != nil {
 			return "drop privileges", err
 		}
+	}
+	if spec.UID == 0 {
+		// An unprivileged host maps only its own uid, to root inside: the
+		// command would keep every capability of the namespace. Drop them
+		// all and lock root out of regaining them at exec.
+		if err := dropCapabilities(); err != nil {
+			return "drop capabilities", err
+		}
+	}
+	// Changing uid cleared the parent-death signal; set it again, then make
+	// sure the parent did not die before it was set.
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return "parent-death signal", err
+	}
+	if fds := []unix.PollFd{{Fd: errFD}}; func() bool { _, _ = unix.Poll(fds, 0); return fds[0].Revents&unix.POLLERR != 0 }() {
+		return "parent-death signal", errors.New("the launching process is gone")
 	}
 	if err := setNoNewPrivs(); err != nil {
 		return "no_new_privs", err

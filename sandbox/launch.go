@@ -156,8 +156,10 @@ func Start(ctx context.Context, p Policy, c Cmd) (*Process, error) {
 		ExtraFiles: []*os.File{specR, errW},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: cloneFlags(p),
-			Pdeathsig:  syscall.SIGKILL, // the host dying takes the sandbox with it
-			Setpgid:    !p.Has(LayerPID),
+			Pdeathsig:  syscall.SIGKILL, // the host dying takes the sandbox with it (set again in stage two)
+			// A session of its own: no controlling terminal to push input
+			// into, no process group shared with the host to signal.
+			Setsid: true,
 		},
 	}
 	if p.Has(LayerUser) {

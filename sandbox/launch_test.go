@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -156,4 +159,53 @@ func TestCPULimit(t *testing.T) {
 		t.Fatalf("spinner ended by %v, want SIGXCPU (or SIGKILL at the hard limit)", ee)
 	}
 	assertNoneLeft(t, p.UID)
+}
+
+// launcherArg makes the test binary a host that starts one sandbox and
+// waits: the test kills it to see the sandbox go with it.
+const launcherArg = "sandbox-launcher"
+
+func runLauncher(uid string) int {
+	id, _ := strconv.Atoi(uid)
+	proc, err := sandbox.Start(context.Background(), sandbox.Policy{ReadOnly: sandbox.SystemPaths(), UID: id, GID: id},
+		sandbox.Cmd{Path: "/bin/sleep", Args: []string{"sleep", "60"}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(proc.Pid())
+	proc.Wait()
+	return 0
+}
+
+// TestHostDeathKillsSandbox: SIGKILL the host that started a sandbox; the
+// sandbox must die too (its parent-death signal survives the uid change).
+func TestHostDeathKillsSandbox(t *testing.T) {
+	sandboxtest.Require(t)
+	uid := 330000 + os.Getpid()%1000
+	self, _ := os.Executable()
+	host := exec.Command(self, launcherArg, strconv.Itoa(uid))
+	out, err := host.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Fscan(out, &pid); err != nil {
+		host.Process.Kill()
+		t.Fatalf("launcher printed no pid: %v", err)
+	}
+	host.Process.Kill()
+	host.Wait()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); strings.Contains(string(b), ") Z") {
+			return
+		}
+	}
+	t.Fatalf("sandbox %d outlived its host", pid)
 }

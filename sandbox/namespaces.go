@@ -59,6 +59,28 @@ func dropPrivileges(uid, gid int) error {
 	return nil
 }
 
+// dropCapabilities empties the bounding, inheritable, permitted and
+// effective sets and sets the securebits that keep uid 0 from regaining
+// capabilities at exec, locked.
+func dropCapabilities() error {
+	last, err := readInt("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		last = 40
+	}
+	for c := 0; c <= last; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
+		}
+	}
+	const bits = 1<<0 | 1<<1 | 1<<2 | 1<<3 | 1<<6 | 1<<7 // NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE, each locked
+	if err := unix.Prctl(unix.PR_SET_SECUREBITS, bits, 0, 0, 0); err != nil {
+		return fmt.Errorf("securebits: %w", err)
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	return os.NewSyscallError("capset", unix.Capset(&hdr, &data[0]))
+}
+
 // loopbackUp brings lo up in the new network namespace: the only interface
 // there, so nothing routes out.
 func loopbackUp() error {

@@ -220,6 +220,11 @@ func (p Policy) Validate() error {
 	if p.Has(LayerMount) && !p.Has(LayerPID) {
 		return fmt.Errorf("sandbox policy: layer mount needs layer pid (a fresh /proc)")
 	}
+	if p.Has(LayerPID) && p.Has(LayerLandlock) && !p.Has(LayerMount) {
+		// Without a fresh /proc, Landlock's all-threads setup reads the
+		// host's /proc/1 (our pid inside) and never finishes.
+		return fmt.Errorf("sandbox policy: layers pid and landlock need layer mount")
+	}
 	return nil
 }
 

@@ -43,7 +43,7 @@ func TestSeccompRulesSane(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, n := range allowed {
-		if seen[n] {
+		if seen[n] && n != "ioctl" { // ioctl is one conditional rule per bit
 			t.Errorf("%s allowed twice", n)
 		}
 		seen[n] = true

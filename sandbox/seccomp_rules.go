@@ -71,13 +71,28 @@ func allowedSyscalls() []syscallRule {
 	for _, n := range plain {
 		rules = append(rules, syscallRule{Name: n})
 	}
-	return append(rules,
+	rules = append(rules,
 		syscallRule{Name: "clone", If: []argCond{{Arg: 0, Op: "masked_eq", Mask: namespaceFlags, Value: 0}}},
 		syscallRule{Name: "socket", If: []argCond{{Arg: 0, Op: "eq", Value: unix.AF_UNIX}}},
 		syscallRule{Name: "socketpair", If: []argCond{{Arg: 0, Op: "eq", Value: unix.AF_UNIX}}},
-		// TIOCSTI pushes input into a terminal: the classic way out of a sandbox sharing a tty.
-		syscallRule{Name: "ioctl", If: []argCond{{Arg: 1, Op: "ne", Value: unix.TIOCSTI}}},
 	)
+	return append(rules, ioctlRules()...)
+}
+
+// ioctlRules allow every ioctl request but TIOCSTI, which pushes input into
+// a terminal (the classic way out of a sandbox sharing a tty). The kernel
+// reads only the low 32 bits of the request, so "arg1 != TIOCSTI" on 64
+// bits would pass TIOCSTI|1<<32; and libseccomp takes one condition per
+// argument per rule. So: one rule per bit, each allowing requests whose
+// high 32 bits are zero and whose bit i differs from TIOCSTI's.
+func ioctlRules() []syscallRule {
+	const high = 0xffffffff00000000
+	out := make([]syscallRule, 0, 32)
+	for i := range 32 {
+		bit := uint64(1) << i
+		out = append(out, syscallRule{Name: "ioctl", If: []argCond{{Arg: 1, Op: "masked_eq", Mask: high | bit, Value: ^uint64(unix.TIOCSTI) & bit}}})
+	}
+	return out
 }
 
 // enosysSyscalls fail with ENOSYS whatever the policy's errno: clone3 passes
