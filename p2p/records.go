@@ -308,10 +308,11 @@ func (n *Node) find(ctx context.Context, key cid.Cid, ns Namespace, limit int) (
 		go func(p peer.AddrInfo) {
 			defer wg.Done()
 			rec, err := n.FetchDescriptor(ctx, p, ns)
-			if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrMalformed) && ctx.Err() == nil {
-				// One retry covers a dial that raced the provider's own
-				// connection to us; a refusal on the merits is not retried.
-				time.Sleep(100 * time.Millisecond)
+			// Retries cover a dial that raced the provider's own connection
+			// to us, or a busy host; a refusal on the merits is not retried.
+			for wait := 100 * time.Millisecond; err != nil && wait <= 800*time.Millisecond &&
+				!errors.Is(err, ErrNotFound) && !errors.Is(err, ErrMalformed) && ctx.Err() == nil; wait *= 2 {
+				time.Sleep(wait)
 				rec, err = n.FetchDescriptor(ctx, p, ns)
 			}
 			if err != nil {
