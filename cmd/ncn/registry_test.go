@@ -70,7 +70,7 @@ func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath s
 		o.datadir = filepath.Join(t.TempDir(), "r")
 	}
 	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", o.datadir,
-		"--grpc-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "1s", "--p2p-prefix", "/ncn-test"}
+		"--grpc-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "2s", "--p2p-prefix", "/ncn-test"} // 6 s to unavailable: room for a loaded machine
 	if bootstrap != "" {
 		args = append(args, "--bootstrap", bootstrap)
 	}
