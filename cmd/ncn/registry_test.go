@@ -198,6 +198,9 @@ func TestRegistryNetwork(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Keep the compute node and gateway alive from their registration on.
+	stopBeats := heartbeat(ctx, t, nodes[0], compute, gateway)
+	defer stopBeats()
 	// Every node learns of every validator and both nodes by gossip.
 	start := time.Now()
 	waitFor(t, 30*time.Second, func() error {
@@ -213,9 +216,6 @@ func TestRegistryNetwork(t *testing.T) {
 		return nil
 	})
 	t.Logf("all %d registry nodes see %d nodes after %s", n, n+2, time.Since(start).Round(time.Millisecond))
-	// Keep the compute node and gateway alive while the test runs.
-	stopBeats := heartbeat(ctx, t, nodes[0], compute, gateway)
-	defer stopBeats()
 
 	quote := quoter(t, m, compute, gateway, client)
 	for i := range 4 {
@@ -326,7 +326,10 @@ func heartbeat(ctx context.Context, t *testing.T, r *registryProc, ks ...*keyed)
 				for _, k := range ks {
 					hb, err := registry.SignHeartbeat(k.key, time.Now(), 0)
 					if err == nil {
-						_, _ = r.registry.UpdateNodeHeartbeat(ctx, hb)
+						_, err = r.registry.UpdateNodeHeartbeat(ctx, hb)
+					}
+					if err != nil && ctx.Err() == nil {
+						t.Logf("heartbeat of %s: %v", k.addr.Hex(), err)
 					}
 				}
 			}
