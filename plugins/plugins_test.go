@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -23,7 +24,37 @@ import (
 	"github.com/ncn-network/ncn/sdk-plugins/pdk"
 )
 
+// sharedCacheDir is a compilation cache on disk that the tests' runtimes
+// share (set by TestMain): the Go build of the defaults takes seconds to
+// compile, half a minute under the race detector, and most tests load it,
+// some of them on several runtimes and every -count over.
+var sharedCacheDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ncn-plugins-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sharedCacheDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newRuntime is a runtime for a test, closed when it ends, compiling
+// through the shared cache unless cfg names its own.
 func newRuntime(t testing.TB, cfg plugins.Config) *plugins.Runtime {
+	t.Helper()
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = sharedCacheDir
+	}
+	return newFreshRuntime(t, cfg)
+}
+
+// newFreshRuntime is a runtime as cfg says: with an empty CacheDir it
+// compiles everything itself, in memory.
+func newFreshRuntime(t testing.TB, cfg plugins.Config) *plugins.Runtime {
 	t.Helper()
 	r, err := plugins.NewRuntime(cfg)
 	if err != nil {
@@ -215,11 +246,11 @@ func TestExtismKernelPath(t *testing.T) {
 	}
 }
 
-// TestDeterministicAcrossRuntimes: two separate runtimes give byte-identical
-// outputs and identical instruction counts, with the Go-built select and
-// with the built-in one.
+// TestDeterministicAcrossRuntimes: two separate runtimes, one compiling
+// the modules itself in memory, the other through the shared cache, give byte-identical outputs and identical instruction
+// counts, with the Go-built select and with the built-in one.
 func TestDeterministicAcrossRuntimes(t *testing.T) {
-	ra, rb := newRuntime(t, plugins.Config{}), newRuntime(t, plugins.Config{PoolSize: 1})
+	ra, rb := newFreshRuntime(t, plugins.Config{}), newRuntime(t, plugins.Config{PoolSize: 1})
 	t.Run("go", func(t *testing.T) { deterministic(t, loadDefaults(t, ra), loadDefaults(t, rb)) })
 	t.Run("selection", func(t *testing.T) { deterministic(t, loadSelection(t, ra), loadSelection(t, rb)) })
 }
