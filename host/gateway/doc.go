@@ -1,0 +1,60 @@
+// Package gateway is the gateway role. Its foundation, and so far its
+// whole, is the Ledger: the durable record of every request the gateway
+// handles, in one bbolt file, from which a restarted gateway resumes or
+// refunds what it had in flight and answers a retried client call with
+// the request it already made.
+//
+// The ledger guarantees:
+//
+//   - Durable before acted on. Create, Transition and Update return only
+//     once their write is committed and fsynced (bbolt's default; NoSync is
+//     never set). A gateway that acts only after they return never acts on
+//     a state a crash could take back. For an outside action whose outcome
+//     must be found again after a crash — sending a chain transaction — it
+//     notes the intent first (Update with the transaction's hash), then
+//     acts, then moves on what it observes.
+//
+//   - One graph. A request starts quoted and moves only along the edges of
+//     Edges: quoted → validated → paid → dispatched → computed →
+//     completion-validated → settled, any paid state → failed → refunded,
+//     and before payment → released, cancelled or expired-unpaid. Any other
+//     move is refused with a *TransitionError naming both states. The graph
+//     is acyclic and terminal states have no way out, so a request ends
+//     exactly once and its terminal record never changes; a paid request can
+//     end only settled or refunded, and one never paid can never be settled
+//     or refunded. A stored record's history is checked against the graph
+//     whenever it is read.
+//
+//   - Compare-and-set. Transition(id, from, to, mutate) moves a request
+//     only if it is in from, in one transaction; of racing callers exactly
+//     one wins and the others get a *ConflictError with the state found.
+//
+//   - What was signed stays signed. The quote and compute node are frozen
+//     once validators signed them, the initiate transaction once paid, the
+//     result hash once completion validators signed it; and a state cannot
+//     be entered without what it stands for (paid needs the initiate
+//     transaction, settled the complete transaction and completion
+//     validation).
+//
+//   - Idempotency. A client's idempotency key (scoped to the client's
+//     address) is bound to one request and the hash of its parameters;
+//     Create with a known key returns that request, or
+//     ErrIdempotencyConflict if the parameters differ, atomically. A key is
+//     forgotten (Sweep) only after its request has been terminal for
+//     Config.KeyTTL.
+//
+//   - Recovery without scanning history. Non-terminal requests are also
+//     listed in an in-flight index, updated in the same transaction as the
+//     record, so Recover reads the thousands in flight and not the millions
+//     finished.
+//
+//   - No panic on bad data. A damaged or foreign record is an error wrapping
+//     ErrCorrupt; a file of another format is ErrFormat.
+//
+// Records are JSON with a schema number, not protobuf: the file is read by
+// people during an incident (bbolt's CLI prints values as they are), a
+// private on-disk format needs no generated code kept beside it, and a
+// newer schema is refused rather than misread. The cost is small against
+// the fsync each write waits for: about 1.4 KB per settled record and
+// tens of microseconds to encode and decode, against milliseconds.
+package gateway
