@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
@@ -21,19 +22,56 @@ func LoadKey(path, password string) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)
 	}
-	text := strings.TrimSpace(string(raw))
-	if strings.HasPrefix(text, "{") {
+	if isKeystoreJSON(raw) {
 		k, err := keystore.DecryptKey(raw, password)
 		if err != nil {
 			return nil, fmt.Errorf("decrypt keystore %s: %w", path, err)
 		}
 		return k.PrivateKey, nil
 	}
-	k, err := crypto.HexToECDSA(strings.TrimPrefix(text, "0x"))
+	k, err := parseHexKey(raw)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: neither a keystore file nor a hex private key: %w", path, err)
 	}
 	return k, nil
+}
+
+// ReadHexKey reads a file holding a private key as hex (with or without
+// 0x), as LoadKey does; a keystore file is an error here.
+func ReadHexKey(path string) (*ecdsa.PrivateKey, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key %s: %w", path, err)
+	}
+	k, err := parseHexKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: not a hex private key: %w", path, err)
+	}
+	return k, nil
+}
+
+// KeyFileAddress is the address of a key file LoadKey reads, found without
+// a password: a keystore's address field (not checked against the
+// encrypted key: LoadKey and compare for that), or a hex key's address.
+func KeyFileAddress(path string) (common.Address, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("read key %s: %w", path, err)
+	}
+	if isKeystoreJSON(raw) {
+		return keystoreAddress(path, raw)
+	}
+	k, err := parseHexKey(raw)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("key %s: neither a keystore file nor a hex private key: %w", path, err)
+	}
+	return crypto.PubkeyToAddress(k.PublicKey), nil
+}
+
+func isKeystoreJSON(raw []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) }
+
+func parseHexKey(raw []byte) (*ecdsa.PrivateKey, error) {
+	return crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(string(raw)), "0x"))
 }
 
 // ReadPassword reads a password file: its first line, without the line end.
@@ -110,17 +148,58 @@ func DevKey(i int) *ecdsa.PrivateKey {
 }
 
 // KeystoreAddress reads the address field of a keystore file without
-// decrypting it.
+// decrypting it. A file that is not a keystore (JSON with an address and a
+// crypto section) is an error naming the file.
 func KeystoreAddress(path string) (common.Address, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return common.Address{}, err
 	}
+	return keystoreAddress(path, raw)
+}
+
+func keystoreAddress(path string, raw []byte) (common.Address, error) {
 	var v struct {
-		Address string `json:"address"`
+		Address string          `json:"address"`
+		Crypto  json.RawMessage `json:"crypto"` // geth's version 1 files say "Crypto"; encoding/json matches either
 	}
-	if err := json.Unmarshal(raw, &v); err != nil || !common.IsHexAddress(v.Address) {
-		return common.Address{}, errors.New("not a keystore file with an address")
+	if err := json.Unmarshal(raw, &v); err != nil || !common.IsHexAddress(v.Address) || len(v.Crypto) == 0 {
+		return common.Address{}, fmt.Errorf("%s: not a keystore file (JSON with an address and a crypto section)", path)
 	}
 	return common.HexToAddress(v.Address), nil
+}
+
+// KeystoreFile is one key file of a keystore directory.
+type KeystoreFile struct {
+	Address common.Address `json:"address"`
+	Path    string         `json:"path"`
+}
+
+// ReadKeystoreDir lists the keystore files in dir, sorted by path, reading
+// only their address fields. Files that are not keystores are left out and
+// reported in skipped, one error naming each; hidden files, backups ending
+// in "~" and directories are ignored, as geth does. A missing dir holds no
+// files.
+func ReadKeystoreDir(dir string) (files []KeystoreFile, skipped []error, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read keystore directory: %w", err)
+	}
+	for _, ent := range entries { // os.ReadDir sorts by name
+		name := ent.Name()
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") || ent.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		addr, err := KeystoreAddress(path)
+		if err != nil {
+			skipped = append(skipped, err)
+			continue
+		}
+		files = append(files, KeystoreFile{Address: addr, Path: path})
+	}
+	return files, skipped, nil
 }

@@ -127,8 +127,7 @@ Examples:
 func runChainDeploy(ctx context.Context, e env, args []string) error {
 	f := newFlags("chain deploy", "--rpc URL --key FILE [flags]", deployHelp)
 	rpcURL := f.String("rpc", e.getenv("RPC_URL"), "JSON-RPC `URL` of the chain (http, ws or ipc path; default $RPC_URL)")
-	keyFile := f.String("key", "", "deployer key `file`: geth keystore JSON or hex private key (required)")
-	passwordFile := f.String("password-file", "", "`file` whose first line unlocks the keystore (default: empty password)")
+	key := newKeyFlags(f, "deployer", "")
 	owner := f.String("owner", "", "`address` that administers the registry and payment contracts (default: the deployer)")
 	treasury := f.String("treasury", "", "`address` receiving the treasury share and slashed stake (default: the owner)")
 	quorum := f.Uint("quorum", 3, "validator signatures a request needs (M)")
@@ -138,11 +137,13 @@ func runChainDeploy(ctx context.Context, e env, args []string) error {
 	if err := f.parse(e, args); err != nil {
 		return err
 	}
-	switch {
-	case *rpcURL == "":
+	if *rpcURL == "" {
 		return f.usagef("--rpc is required (or set RPC_URL)")
-	case *keyFile == "":
-		return f.usagef("--key is required")
+	}
+	if err := key.check(); err != nil {
+		return err
+	}
+	switch {
 	case *quorum < 1 || *quorum > math.MaxUint8:
 		return f.usagef("--quorum must be between 1 and %d", math.MaxUint8)
 	case *maxSigners < 1 || *maxSigners > math.MaxUint8:
@@ -173,11 +174,7 @@ func runChainDeploy(ctx context.Context, e env, args []string) error {
 		return f.usagef("%v", err)
 	}
 
-	password, err := chain.ReadPassword(*passwordFile)
-	if err != nil {
-		return err
-	}
-	key, err := chain.LoadKey(*keyFile, password)
+	deployer, err := key.load(e)
 	if err != nil {
 		return err
 	}
@@ -188,7 +185,7 @@ func runChainDeploy(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer b.Close()
-	s, err := chain.NewSender(ctx, b, key, chain.SenderConfig{Logger: e.logger()})
+	s, err := chain.NewSender(ctx, b, deployer, chain.SenderConfig{Logger: e.logger()})
 	if err != nil {
 		return fmt.Errorf("sender: %w", err)
 	}

@@ -62,6 +62,10 @@ func commands() []command {
 		{"sandbox check", "print each sandbox layer, whether this kernel supports it, and try the profile", runSandboxCheck},
 		{"sandbox run", "run any command inside the model sandbox, to test this machine", runSandboxRun},
 		{"gpu info", "print this machine's GPUs (or CPU) and how worker slots would be placed on them", runGPUInfo},
+		{"keys new", "create a key and write it as an encrypted geth keystore file", runKeysNew},
+		{"keys list", "list the keystore files of a keystore directory: address and path", runKeysList},
+		{"keys import", "encrypt a hex private key file into the keystore directory", runKeysImport},
+		{"keys address", "print the address of a keystore or hex key file", runKeysAddress},
 	}
 }
 

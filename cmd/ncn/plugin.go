@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ncn-network/ncn/abi"
-	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/plugins"
 )
 
@@ -136,8 +135,7 @@ Examples:
 
 func runPluginSign(ctx context.Context, e env, args []string) error {
 	f := newFlags("plugin sign", "--key FILE --name N --version V --kinds K[,K...] [flags] PLUGIN.wasm", pluginSignHelp)
-	keyFile := f.String("key", "", "owner key `file`: geth keystore JSON or hex private key (required)")
-	passwordFile := f.String("password-file", "", "`file` whose first line unlocks the keystore (default: empty password)")
+	ownerKey := newKeyFlags(f, "owner", "")
 	name := f.String("name", "", "plugin `name`: 1..64 characters without '@', '/' or spaces (required)")
 	version := f.String("version", "", "plugin `version`, e.g. 1.0.0 (required)")
 	kindsFlag := f.String("kinds", "", "comma-separated `kinds` the plugin implements: "+joinKinds(abi.AllKinds())+" (required)")
@@ -152,9 +150,10 @@ func runPluginSign(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ownerKey.check(); err != nil {
+		return err
+	}
 	switch {
-	case *keyFile == "":
-		return f.usagef("--key is required")
 	case *name == "":
 		return f.usagef("--name is required")
 	case *version == "":
@@ -189,11 +188,7 @@ func runPluginSign(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	password, err := chain.ReadPassword(*passwordFile)
-	if err != nil {
-		return err
-	}
-	key, err := chain.LoadKey(*keyFile, password)
+	key, err := ownerKey.load(e)
 	if err != nil {
 		return err
 	}

@@ -39,8 +39,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
   ncn registry --devchain dev/devchain.json --key dev/keystore/validator-2.json \
       --datadir r2 --grpc-listen-addr 127.0.0.1:50052 --p2p-listen-addr /ip4/127.0.0.1/tcp/8830 \
       --bootstrap /ip4/127.0.0.1/tcp/8828/p2p/<peer id printed by the first>`)
-	keyFile := f.String("key", "", "validator key: a geth keystore `file` (required)")
-	passwordFile := f.String("password-file", "", "`file` whose first line unlocks the keystore (default: $NCN_PASSWORD_FILE, else empty password)")
+	validatorKey := newKeyFlags(f, "validator", passwordFileEnv)
 	devchainFile := f.String("devchain", "", "devchain.json written by `ncn chain serve`: the RPC URL and contract addresses")
 	rpcURL := f.String("rpc", "", "chain JSON-RPC `URL` (default $RPC_URL)")
 	contractsFile := f.String("contracts", "", "JSON `file` with the contract addresses, as `ncn chain deploy` prints them")
@@ -59,11 +58,8 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	if err := f.parse(e, args); err != nil {
 		return err
 	}
-	if *keyFile == "" {
-		return f.usagef("--key is required")
-	}
-	if *passwordFile == "" {
-		*passwordFile = e.getenv("NCN_PASSWORD_FILE")
+	if err := validatorKey.check(); err != nil {
+		return err
 	}
 	if *rpcURL == "" {
 		*rpcURL = e.getenv("RPC_URL")
@@ -92,11 +88,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 			return fmt.Errorf("%s: %w", *contractsFile, err)
 		}
 	}
-	password, err := chain.ReadPassword(*passwordFile)
-	if err != nil {
-		return err
-	}
-	key, err := chain.LoadKey(*keyFile, password)
+	key, err := validatorKey.load(e)
 	if err != nil {
 		return err
 	}

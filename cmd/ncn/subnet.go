@@ -25,7 +25,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ncn-network/ncn/abi"
-	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/registry"
 )
@@ -47,11 +46,10 @@ NotFound, AlreadyExists, FailedPrecondition, ...).`
 // talks to, its output form, and the owner's key for those that sign.
 type subnetCmd struct {
 	*flags
-	registry     *string
-	timeout      *time.Duration
-	jsonOut      *bool
-	keyFile      *string
-	passwordFile *string
+	registry *string
+	timeout  *time.Duration
+	jsonOut  *bool
+	keys     *keyFlags // nil for the commands that do not sign
 }
 
 func newSubnetCmd(e env, cmd, synopsis, help string, signs bool) *subnetCmd {
@@ -65,8 +63,7 @@ func newSubnetCmd(e env, cmd, synopsis, help string, signs bool) *subnetCmd {
 	c.timeout = f.Duration("timeout", time.Minute, "how long to wait for the registry (uploads run the plugin's self-tests there)")
 	c.jsonOut = f.Bool("json", false, "print the registry's answer as JSON")
 	if signs {
-		c.keyFile = f.String("key", "", "the subnet owner's key `file`: geth keystore JSON or hex private key (required)")
-		c.passwordFile = f.String("password-file", "", "`file` whose first line unlocks the keystore (default $NCN_PASSWORD_FILE, else empty)")
+		c.keys = newKeyFlags(f, "subnet owner's", passwordFileEnv)
 	}
 	return c
 }
@@ -79,22 +76,14 @@ func (c *subnetCmd) check() error {
 	if *c.timeout <= 0 {
 		return c.usagef("--timeout must be positive")
 	}
-	if c.keyFile != nil && *c.keyFile == "" {
-		return c.usagef("--key is required: the subnet owner's key file")
+	if c.keys != nil {
+		return c.keys.check()
 	}
 	return nil
 }
 
 func (c *subnetCmd) key(e env) (*ecdsa.PrivateKey, error) {
-	pf := *c.passwordFile
-	if pf == "" {
-		pf = e.getenv("NCN_PASSWORD_FILE")
-	}
-	password, err := chain.ReadPassword(pf)
-	if err != nil {
-		return nil, err
-	}
-	return chain.LoadKey(*c.keyFile, password)
+	return c.keys.load(e)
 }
 
 // dial returns a client of the registry and the context for its calls;
