@@ -149,13 +149,14 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 		Key: cfg.Key, IdentityPath: filepath.Join(cfg.DataDir, "p2p.key"),
 		ListenAddrs: cfg.P2PListen, AnnounceAddrs: cfg.P2PAnnounce, Bootstrap: cfg.Bootstrap,
 		ProtocolPrefix: cfg.P2PPrefix, Mode: p2p.ModeServer, Logger: cfg.Logger,
+		Blobs: d.Node.PluginBlobs(),
 	}); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancel = cancel
 	go func() { d.p2pDone <- d.P2P.Run(runCtx) }()
-	if err := d.Node.Replicate(runCtx, d.P2P, ReplicateConfig{Endpoint: advertise}); err != nil {
+	if err := d.Node.Replicate(runCtx, d.P2P, ReplicateConfig{Endpoint: advertise, Finder: d.P2P}); err != nil {
 		return nil, err
 	}
 	if _, err := d.P2P.AdvertiseValidator(runCtx, &p2p.ValidatorDescriptor{Endpoints: []string{advertise}}); err != nil {

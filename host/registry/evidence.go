@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -34,33 +35,56 @@ type signedCompletionJSON struct {
 }
 
 // witness remembers the first Completion signature of each validator for
-// each request it sees, from its own quorums and from gossip.
+// each request it sees, from its own quorums and from gossip, for
+// witnessRetention: a request is settled or expired well before that
+// (quotes live 10 minutes), after which a second signature pays nobody.
 type witness struct {
 	mu   sync.Mutex
-	seen map[[2]common.Hash]chain.SignedCompletion // (request, validator as hash)
-	done map[common.Address]bool                   // validators already proven
+	seen map[[2]common.Hash]witnessed // (request, validator as hash)
+	done map[common.Address]bool      // validators already proven
 }
 
+type witnessed struct {
+	sig chain.SignedCompletion
+	at  time.Time
+}
+
+const witnessRetention = time.Hour
+
 func newWitness() *witness {
-	return &witness{seen: map[[2]common.Hash]chain.SignedCompletion{}, done: map[common.Address]bool{}}
+	return &witness{seen: map[[2]common.Hash]witnessed{}, done: map[common.Address]bool{}}
 }
 
 // observe records v's signature and returns evidence if v signed a
 // different result for the same request before.
-func (w *witness) observe(v common.Address, s chain.SignedCompletion) (*Evidence, bool) {
+func (w *witness) observe(v common.Address, s chain.SignedCompletion, now time.Time) (*Evidence, bool) {
 	k := [2]common.Hash{s.Message.RequestID, common.BytesToHash(v[:])}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	prev, ok := w.seen[k]
 	if !ok {
-		w.seen[k] = s
+		w.seen[k] = witnessed{sig: s, at: now}
 		return nil, false
 	}
-	if prev.Message == s.Message || w.done[v] {
+	if prev.sig.Message == s.Message || w.done[v] {
 		return nil, false
 	}
 	w.done[v] = true
-	return &Evidence{Validator: v, A: prev, B: s}, true
+	return &Evidence{Validator: v, A: prev.sig, B: s}, true
+}
+
+// prune forgets signatures seen before cutoff and returns how many.
+func (w *witness) prune(cutoff time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for k, s := range w.seen {
+		if s.at.Before(cutoff) {
+			delete(w.seen, k)
+			n++
+		}
+	}
+	return n
 }
 
 // get returns v's recorded signature for a request.
@@ -68,7 +92,7 @@ func (w *witness) get(request common.Hash, v common.Address) (chain.SignedComple
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s, ok := w.seen[[2]common.Hash{request, common.BytesToHash(v[:])}]
-	return s, ok
+	return s.sig, ok
 }
 
 // verify checks that both signatures are v's over different results for
@@ -90,7 +114,7 @@ func (e *Evidence) verify(d chain.Domain) error {
 // evidence is gossiped, and, if this node found it and has a Slasher, it is
 // submitted on chain.
 func (r *Node) observeCompletion(v common.Address, s chain.SignedCompletion) {
-	e, found := r.witness.observe(v, s)
+	e, found := r.witness.observe(v, s, r.cfg.Now())
 	if !found {
 		return
 	}
@@ -127,8 +151,8 @@ func (r *Node) applyEvidence(payload []byte) error {
 	if err := e.verify(r.cfg.Domain); err != nil {
 		return err
 	}
-	r.witness.observe(e.Validator, e.A)
-	r.witness.observe(e.Validator, e.B)
+	r.witness.observe(e.Validator, e.A, r.cfg.Now())
+	r.witness.observe(e.Validator, e.B, r.cfg.Now())
 	r.punish(&e)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/ncn-network/ncn/abi"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -30,6 +31,11 @@ type Node struct {
 	models  map[[2]string]*pb.ModelDescriptor // (subnet, model id)
 
 	owned subnetTable // subnets with an owner (subnets.go)
+	blobs pluginBlobs // stored plugins served to peers
+
+	builtinOnce sync.Once
+	builtin     map[abi.Kind]string
+	builtinErr  error
 
 	stakeMu    sync.Mutex
 	stakeAt    time.Time
@@ -42,6 +48,9 @@ type Node struct {
 	state    *state         // nil without Config.StatePath
 	bg       sync.WaitGroup // background scoring and replication
 	publish  func(topic string, payload []byte)
+	net      Network         // set by Replicate
+	finder   Finder          // set by Replicate
+	replCtx  context.Context // replication's lifetime
 	stopRepl context.CancelFunc
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -64,6 +73,7 @@ func New(cfg Config) (*Node, error) {
 		conns:   map[string]*grpc.ClientConn{},
 		done:    make(chan struct{}),
 	}
+	r.blobs.r = r
 	if cfg.StatePath != "" {
 		st, err := openState(cfg.StatePath)
 		if err != nil {
@@ -127,6 +137,7 @@ func (r *Node) housekeeping(ctx context.Context) {
 		case <-t.C:
 			r.mempool.Cleanup()
 			r.nodes.Prune()
+			r.witness.prune(r.cfg.Now().Add(-max(witnessRetention, 4*r.cfg.MaxQuoteTTL)))
 		}
 	}
 }

@@ -95,7 +95,7 @@ const stakeRefresh = 5 * time.Second
 // plugin, seeded by the request id, and returns the first N: the same on
 // every node that sees the same network.
 func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64) ([]common.Address, error) {
-	picked, err := r.selectValidators(ctx, subnet, requestID, expiresAt)
+	picked, _, err := r.selectValidators(ctx, subnet, requestID, expiresAt)
 	out := make([]common.Address, len(picked))
 	for i, c := range picked {
 		out[i] = c.addr
@@ -103,13 +103,31 @@ func (r *Node) SelectValidators(ctx context.Context, subnet string, requestID co
 	return out, err
 }
 
-func (r *Node) selectValidators(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64) ([]candidate, error) {
+// quorumOf is subnet's N and M: its owner's if set, else the node's. M is
+// never below the node's, which is the contract's: fewer signatures
+// could not pay.
+func (r *Node) quorumOf(subnet string) (n, m int) {
+	n, m = r.cfg.Validators, r.cfg.Quorum
+	if rec, ok := r.owned.get(subnet); ok && rec.Quorum > 0 {
+		m = max(int(rec.Quorum), r.cfg.Quorum)
+		n = max(int(rec.Validators), m)
+	}
+	return n, m
+}
+
+func (r *Node) selectValidators(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64) ([]candidate, int, error) {
+	n, m := r.quorumOf(subnet)
+	picked, err := r.pick(ctx, subnet, requestID, expiresAt, n, m)
+	return picked, m, err
+}
+
+func (r *Node) pick(ctx context.Context, subnet string, requestID common.Hash, expiresAt uint64, n, m int) ([]candidate, error) {
 	cands, err := r.eligible(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) < r.cfg.Quorum {
-		return nil, fmt.Errorf("%w: %d eligible, quorum %d", ErrTooFewValidators, len(cands), r.cfg.Quorum)
+	if len(cands) < m {
+		return nil, fmt.Errorf("%w: %d eligible, quorum %d", ErrTooFewValidators, len(cands), m)
 	}
 	h, err := r.cfg.Subnets.Acquire(subnet)
 	if err != nil {
@@ -125,7 +143,7 @@ func (r *Node) selectValidators(ctx context.Context, subnet string, requestID co
 		strategy = DefaultValidatorStrategy
 	}
 	in := &abi.SelectInput{Version: abi.Version, Strategy: strategy, Purpose: abi.PurposeValidator,
-		Seed: ValidatorSeed(requestID, r.epochOf(expiresAt)), Count: r.cfg.Validators}
+		Seed: ValidatorSeed(requestID, r.epochOf(expiresAt)), Count: n}
 	byID := map[string]candidate{}
 	for _, c := range cands {
 		id := strings.ToLower(c.addr.Hex())
@@ -145,8 +163,8 @@ func (r *Node) selectValidators(ctx context.Context, subnet string, requestID co
 		}
 		picked = append(picked, c)
 	}
-	if len(picked) < r.cfg.Quorum {
-		return nil, fmt.Errorf("%w: the select plugin chose %d, quorum %d", ErrTooFewValidators, len(picked), r.cfg.Quorum)
+	if len(picked) < m {
+		return nil, fmt.Errorf("%w: the select plugin chose %d, quorum %d", ErrTooFewValidators, len(picked), m)
 	}
 	return picked, nil
 }
@@ -163,7 +181,7 @@ type answer struct {
 // signatures are in, or every validator has answered, or the timeout. The
 // rest keep running in the background until their own timeout, and when
 // all are in, the outcome is scored into the ledger.
-func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candidate, digest common.Hash,
+func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candidate, m int, digest common.Hash,
 	call func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error), onAnswer func(answer)) ([]answer, error) {
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.QuorumTimeout)
 	answers := make(chan answer, len(picked))
@@ -183,7 +201,7 @@ func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candi
 	signed := 0
 	deadline := time.NewTimer(r.cfg.QuorumTimeout)
 	defer deadline.Stop()
-	for len(got) < len(picked) && signed < r.cfg.Quorum {
+	for len(got) < len(picked) && signed < m {
 		select {
 		case a := <-answers:
 			got = append(got, a)
@@ -191,9 +209,9 @@ func (r *Node) gather(ctx context.Context, requestID common.Hash, picked []candi
 				signed++
 			}
 		case <-deadline.C:
-			signed = r.cfg.Quorum + len(picked) // stop waiting
+			signed = m + len(picked) // stop waiting
 		case <-ctx.Done():
-			signed = r.cfg.Quorum + len(picked)
+			signed = m + len(picked)
 		}
 	}
 	early := slices.Clone(got)
@@ -278,18 +296,18 @@ func (r *Node) RequestPreprocessing(ctx context.Context, req *pb.PreprocessingVa
 	if err != nil {
 		return nil, err
 	}
-	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
+	picked, m, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
-	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
+	got, err := r.gather(ctx, msg.RequestID, picked, m, r.cfg.Domain.Digest(msg.StructHash()),
 		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
 			return c.SignPreprocessing(ctx, req)
 		}, nil)
 	if err != nil {
 		return nil, err
 	}
-	sigs, selected, refusals, err := r.verdict(picked, got)
+	sigs, selected, refusals, err := r.verdict(picked, got, m)
 	if err != nil {
 		return nil, err
 	}
@@ -305,11 +323,11 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 	if err != nil {
 		return nil, err
 	}
-	picked, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
+	picked, m, err := r.selectValidators(ctx, req.Subnet, msg.RequestID, req.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
-	got, err := r.gather(ctx, msg.RequestID, picked, r.cfg.Domain.Digest(msg.StructHash()),
+	got, err := r.gather(ctx, msg.RequestID, picked, m, r.cfg.Domain.Digest(msg.StructHash()),
 		func(ctx context.Context, c pb.ValidatorServiceClient) (*pb.ValidatorSignature, error) {
 			return c.SignCompletion(ctx, req)
 		}, func(a answer) {
@@ -321,7 +339,7 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 		return nil, err
 	}
 	r.gossipCompletion(msg, got)
-	sigs, selected, refusals, err := r.verdict(picked, got)
+	sigs, selected, refusals, err := r.verdict(picked, got, m)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +348,7 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 
 // verdict orders M signatures as the contract wants them, or explains the
 // consensus failure.
-func (r *Node) verdict(picked []candidate, got []answer) ([]*pb.ValidatorSignature, []string, []*pb.Refusal, error) {
+func (r *Node) verdict(picked []candidate, got []answer, m int) ([]*pb.ValidatorSignature, []string, []*pb.Refusal, error) {
 	var signed []chain.SignerSig
 	var refusals []*pb.Refusal
 	var failures []string
@@ -349,13 +367,13 @@ func (r *Node) verdict(picked []candidate, got []answer) ([]*pb.ValidatorSignatu
 	for i, c := range picked {
 		selected[i] = strings.ToLower(c.addr.Hex())
 	}
-	if len(signed) < r.cfg.Quorum {
-		return nil, selected, refusals, fmt.Errorf("%w: %d of %d signed, %d needed; %s", ErrNoQuorum, len(signed), len(picked), r.cfg.Quorum, strings.Join(failures, "; "))
+	if len(signed) < m {
+		return nil, selected, refusals, fmt.Errorf("%w: %d of %d signed, %d needed; %s", ErrNoQuorum, len(signed), len(picked), m, strings.Join(failures, "; "))
 	}
 	// The contract takes signatures by strictly ascending signer address.
 	slices.SortFunc(signed, func(a, b chain.SignerSig) int { return bytes.Compare(a.Signer[:], b.Signer[:]) })
-	sigs := make([]*pb.ValidatorSignature, r.cfg.Quorum)
-	for i, s := range signed[:r.cfg.Quorum] {
+	sigs := make([]*pb.ValidatorSignature, m)
+	for i, s := range signed[:m] {
 		sigs[i] = &pb.ValidatorSignature{Validator: strings.ToLower(s.Signer.Hex()), Signature: s.Signature}
 	}
 	return sigs, selected, refusals, nil

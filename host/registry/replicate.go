@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"google.golang.org/protobuf/proto"
 
@@ -47,6 +48,9 @@ type Network interface {
 	Join(name string, validate p2p.TopicValidator) error
 	Subscribe(name string) (*p2p.Subscription, error)
 	Publish(ctx context.Context, name string, payload []byte) error
+	// FetchBlob and Provide move plugins by hash between registry nodes.
+	FetchBlob(ctx context.Context, hash p2p.Hash) ([]byte, error)
+	Provide(ctx context.Context, c cid.Cid) error
 }
 
 // ReplicateConfig says how this node takes part in the network.
@@ -55,9 +59,12 @@ type ReplicateConfig struct {
 	// (host:port); required.
 	Endpoint string
 	// Reannounce is how often this node republishes every registration it
-	// holds, so that a node that joined late catches up; default
-	// 3 × HeartbeatInterval.
+	// holds and a digest of every subnet's statements, so that a node that
+	// joined late or was cut off catches up; default 3 × HeartbeatInterval.
 	Reannounce time.Duration
+	// Finder, when set, adds the DHT's compute nodes to DiscoverNodes
+	// answers that include unavailable nodes.
+	Finder Finder
 }
 
 // Replicate joins the registry topics on net and keeps this node's view
@@ -78,6 +85,7 @@ func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) 
 		p2p.TopicReputation: r.validateFromValidator,
 		p2p.TopicMempool:    r.validateFromValidator,
 		p2p.TopicEvidence:   nil, // anyone may prove equivocation; the proof checks itself
+		p2p.TopicActivation: r.validateActivation,
 	}
 	subs := map[string]*p2p.Subscription{}
 	for name, v := range topics {
@@ -92,6 +100,7 @@ func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r.stopRepl = cancel
+	r.net, r.replCtx, r.finder = net, ctx, cfg.Finder
 	r.publish = func(topic string, payload []byte) {
 		if err := net.Publish(ctx, topic, payload); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("gossip publish failed", "topic", topic, "err", err)
@@ -116,6 +125,7 @@ func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) 
 		defer r.bg.Done()
 		r.announce(ctx, cfg.Reannounce)
 	}()
+	r.provideStored()
 	return nil
 }
 
@@ -147,6 +157,7 @@ func (r *Node) republish() {
 	for _, req := range r.nodes.Registrations() {
 		r.gossip(p2p.TopicHeartbeat, msgRegister, req)
 	}
+	r.gossipDigests()
 }
 
 // gossip publishes a signed request on a topic, if replicating.
@@ -205,6 +216,48 @@ func (r *Node) validateFromValidator(ctx context.Context, _ peer.ID, signer comm
 	return nil
 }
 
+// validateActivation accepts activation-topic messages that decode, from
+// staked validators (the registry nodes that relay owners' statements);
+// the owner's signatures inside are checked when applied.
+func (r *Node) validateActivation(ctx context.Context, from peer.ID, signer common.Address, m *p2p.Message) error {
+	if len(m.Payload) < 1 {
+		return errors.New("empty activation message")
+	}
+	var dst proto.Message
+	switch m.Payload[0] {
+	case msgStatements:
+		dst = &pb.SubnetLog{}
+	case msgDigest:
+		dst = &pb.SubnetDigest{}
+	default:
+		return fmt.Errorf("unknown activation message kind %d", m.Payload[0])
+	}
+	if err := proto.Unmarshal(m.Payload[1:], dst); err != nil {
+		return err
+	}
+	return r.validateFromValidator(ctx, from, signer, m)
+}
+
+// applyActivation takes a subnet message from signer.
+func (r *Node) applyActivation(ctx context.Context, signer common.Address, payload []byte) error {
+	switch payload[0] {
+	case msgStatements:
+		var l pb.SubnetLog
+		if err := proto.Unmarshal(payload[1:], &l); err != nil {
+			return err
+		}
+		_, err := r.applyLog(ctx, &l)
+		return err
+	case msgDigest:
+		var d pb.SubnetDigest
+		if err := proto.Unmarshal(payload[1:], &d); err != nil {
+			return err
+		}
+		return r.onDigest(ctx, signer, &d)
+	}
+	return fmt.Errorf("%w: activation message kind %d", ErrBadRequest, payload[0])
+}
+
 // consume applies what arrives on a topic until ctx ends.
 func (r *Node) consume(ctx context.Context, name string, sub *p2p.Subscription) {
 	for {
@@ -213,6 +266,12 @@ func (r *Node) consume(ctx context.Context, name string, sub *p2p.Subscription) 
 			return
 		}
 		if d.Local {
+			continue
+		}
+		if name == p2p.TopicActivation {
+			if err := r.applyActivation(ctx, d.Signer, d.Message.Payload); err != nil && ctx.Err() == nil {
+				r.cfg.Logger.Warn("subnet change not applied", "signer", d.Signer.Hex(), "err", err)
+			}
 			continue
 		}
 		if err := r.apply(name, d.Message.Payload); err != nil && !errors.Is(err, ErrStale) {

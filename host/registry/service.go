@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -78,8 +77,11 @@ func (s *registryService) DeregisterNode(_ context.Context, req *pb.DeregisterNo
 }
 
 func (s *registryService) DiscoverNodes(req *pb.DiscoverNodesRequest, stream grpc.ServerStreamingServer[pb.NodeInfo]) error {
-	for _, n := range s.r.nodes.List(Filter{Role: req.Role, Subnet: req.Subnet, Model: req.Model, IncludeUnavailable: req.IncludeUnavailable}) {
-		n.Reputation = s.r.ledger.Score(common.HexToAddress(n.Address))
+	nodes, err := s.r.Discover(stream.Context(), req)
+	if err != nil {
+		return grpcError(err)
+	}
+	for _, n := range nodes {
 		if err := stream.Send(n); err != nil {
 			return err
 		}
@@ -110,4 +112,9 @@ func (s *validatorService) SignPreprocessing(ctx context.Context, req *pb.Prepro
 func (s *validatorService) SignCompletion(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.ValidatorSignature, error) {
 	v, err := s.r.SignCompletion(ctx, req)
 	return v, grpcError(err)
+}
+
+func (s *validatorService) GetSubnetLog(_ context.Context, req *pb.GetSubnetLogRequest) (*pb.SubnetLog, error) {
+	l, err := s.r.SubnetLog(req.Subnet)
+	return l, grpcError(err)
 }

@@ -52,8 +52,8 @@ func (s *registryService) ListSubnets(_ context.Context, req *pb.ListSubnetsRequ
 	return &pb.ListSubnetsResponse{Subnets: v}, nil
 }
 
-func (s *registryService) RegisterModel(_ context.Context, req *pb.SignedModel) (*pb.ModelDescriptor, error) {
-	v, err := s.r.RegisterModel(req)
+func (s *registryService) RegisterModel(ctx context.Context, req *pb.SignedModel) (*pb.ModelDescriptor, error) {
+	v, err := s.r.RegisterModel(ctx, req)
 	return v, subnetError(err)
 }
 

@@ -18,14 +18,12 @@ import (
 	"github.com/ethereum/go-ethereum/accounts"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ncn-network/ncn/abi"
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/plugins"
-	"github.com/ncn-network/ncn/plugins/builtin"
 )
 
 // Limits on what a subnet owner may put in a subnet, a model or a plugin.
@@ -46,12 +44,9 @@ var (
 	sha256Hex  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// Buckets of the state file kept by this file's code; created on first
-// write.
-var (
-	bucketSubnets = []byte("subnets") // id -> SubnetMetadata record (no plugins, params or config hash)
-	bucketModels  = []byte("models")  // subnet 0x00 model id -> SignedModel as signed
-)
+// bucketSubnetLog holds every owned subnet's statements: subnet id, 0x00,
+// seq (8 bytes, big-endian), sha256 of the statement -> the statement.
+var bucketSubnetLog = []byte("subnetlog")
 
 // SubnetID is the id of owner's subnet called name: keccak256 of the
 // owner's 20 address bytes and the name, as 0x-prefixed lower-case hex.
@@ -139,43 +134,66 @@ func SignModel(key *ecdsa.PrivateKey, d *pb.ModelDescriptor, seq uint64) (*pb.Si
 	return &pb.SignedModel{Model: d, Seq: seq, Signature: sig}, nil
 }
 
-// subnetTable holds the owned subnets' records: what their owners signed
-// last, without the plugins and parameters, which are the subnet's active
-// set in the plugin store. The zero value is empty and ready.
+// subnetTable holds the owned subnets: each one's signed statements and
+// what they add up to. Entries are replaced whole, never changed in place.
+// The zero value is empty and ready.
 type subnetTable struct {
-	write sync.Mutex // serializes owner-signed changes and uploads
+	write sync.Mutex // serializes changes: owners' calls, gossip, fetched logs
 
 	mu sync.RWMutex
-	m  map[string]*pb.SubnetMetadata
+	m  map[string]*subnetEntry
 }
 
-func (t *subnetTable) get(id string) (*pb.SubnetMetadata, bool) {
+type subnetEntry struct {
+	log []statement // sorted by (seq, hash)
+	st  *subnetState
+}
+
+func (t *subnetTable) entry(id string) (*subnetEntry, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	rec, ok := t.m[id]
+	e, ok := t.m[id]
+	return e, ok
+}
+
+// get returns a subnet's record.
+func (t *subnetTable) get(id string) (*pb.SubnetMetadata, bool) {
+	e, ok := t.entry(id)
 	if !ok {
 		return nil, false
 	}
-	return proto.Clone(rec).(*pb.SubnetMetadata), true
+	return proto.Clone(e.st.rec).(*pb.SubnetMetadata), true
 }
 
-func (t *subnetTable) put(rec *pb.SubnetMetadata) {
+func (t *subnetTable) put(id string, e *subnetEntry) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m == nil {
-		t.m = map[string]*pb.SubnetMetadata{}
+		t.m = map[string]*subnetEntry{}
 	}
-	t.m[rec.Id] = proto.Clone(rec).(*pb.SubnetMetadata)
+	t.m[id] = e
 }
 
+// list returns the records by id.
 func (t *subnetTable) list() []*pb.SubnetMetadata {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	out := make([]*pb.SubnetMetadata, 0, len(t.m))
-	for _, rec := range t.m {
-		out = append(out, proto.Clone(rec).(*pb.SubnetMetadata))
+	for _, e := range t.m {
+		out = append(out, proto.Clone(e.st.rec).(*pb.SubnetMetadata))
 	}
 	slices.SortFunc(out, func(a, b *pb.SubnetMetadata) int { return strings.Compare(a.Id, b.Id) })
+	return out
+}
+
+// digests summarizes every subnet's log.
+func (t *subnetTable) digests() []*pb.SubnetDigest {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]*pb.SubnetDigest, 0, len(t.m))
+	for id, e := range t.m {
+		out = append(out, logDigest(id, e.log))
+	}
 	return out
 }
 
@@ -354,15 +372,6 @@ func (r *Node) checkPlugin(kind, sha string) error {
 	return nil
 }
 
-// activate makes set the subnet's policy and returns its config hash.
-func (r *Node) activate(ctx context.Context, set plugins.ActiveSet) (string, error) {
-	h, err := r.cfg.Subnets.Activate(ctx, set)
-	if err != nil {
-		return "", fmt.Errorf("%w: activate subnet %s: %v", ErrPluginRefused, set.Subnet, err)
-	}
-	return h, nil
-}
-
 // subnetView is a subnet's record with its active set: plugins, params
 // and config hash.
 func (r *Node) subnetView(rec *pb.SubnetMetadata) (*pb.SubnetMetadata, error) {
@@ -386,43 +395,22 @@ func (r *Node) CreateSubnet(ctx context.Context, req *pb.SignedSubnet) (*pb.Subn
 	if err := r.hasPluginStore(); err != nil {
 		return nil, err
 	}
-	m := req.GetSubnet()
-	owner, err := checkSubnet(m)
-	if err != nil {
+	stmt := &pb.SubnetStatement{Op: &pb.SubnetStatement_Subnet{Subnet: req}}
+	if err := verifyStatement(stmt, common.Address{}); err != nil {
 		return nil, err
 	}
-	d, err := subnetDigest(m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
-	}
-	if err := checkOwner(d, req.Signature, owner, m.Id); err != nil {
-		return nil, err
-	}
+	m := req.Subnet
 	r.owned.write.Lock()
 	defer r.owned.write.Unlock()
 	if old, ok := r.owned.get(m.Id); ok {
 		return nil, fmt.Errorf("%w: subnet %s (%q of %s) exists; change it with an update", ErrExists, m.Id, old.Name, old.Owner)
 	}
-	set, err := builtin.Install(r.cfg.Store, m.Id)
-	if err != nil {
-		return nil, err
-	}
 	for k, sha := range m.Plugins {
 		if err := r.checkPlugin(k, sha); err != nil {
 			return nil, err
 		}
-		set.Plugins[abi.Kind(k)] = sha
 	}
-	set.Params = maps.Clone(m.Params)
-	if _, err := r.activate(ctx, set); err != nil {
-		return nil, err
-	}
-	rec := record(m)
-	if err := r.saveSubnet(rec); err != nil {
-		return nil, err
-	}
-	r.owned.put(rec)
-	return r.subnetView(rec)
+	return r.commitLocal(ctx, m.Id, stmt)
 }
 
 // UpdateSubnet applies an owner's newer statement of a subnet: quorum,
@@ -443,34 +431,13 @@ func (r *Node) UpdateSubnet(ctx context.Context, req *pb.SignedSubnet) (*pb.Subn
 	}
 	r.owned.write.Lock()
 	defer r.owned.write.Unlock()
-	old, err := r.authorize(m.Id, m.Seq, d, req.Signature)
-	if err != nil {
+	if _, err := r.authorize(m.Id, m.Seq, d, req.Signature); err != nil {
 		return nil, err
 	}
 	if len(m.Plugins) > 0 {
 		return nil, fmt.Errorf("%w: an update does not change plugins; activate them instead", ErrBadRequest)
 	}
-	set, err := r.cfg.Store.Active(m.Id)
-	if err != nil {
-		return nil, err
-	}
-	if !maps.Equal(set.Params, m.Params) {
-		set.Params = maps.Clone(m.Params)
-		if _, err := r.activate(ctx, set); err != nil {
-			return nil, err
-		}
-	}
-	rec := record(m)
-	if err := r.saveSubnet(rec); err != nil {
-		return nil, err
-	}
-	r.owned.put(rec)
-	for _, id := range old.Models {
-		if !slices.Contains(rec.Models, id) {
-			r.removeModel(rec.Id, id)
-		}
-	}
-	return r.subnetView(rec)
+	return r.commitLocal(ctx, m.Id, &pb.SubnetStatement{Op: &pb.SubnetStatement_Subnet{Subnet: req}})
 }
 
 // Subnet returns a subnet with its active plugins and config hash. A
@@ -532,29 +499,20 @@ func (r *Node) ActivatePlugins(ctx context.Context, a *pb.SignedActivation) (*pb
 	}
 	r.owned.write.Lock()
 	defer r.owned.write.Unlock()
-	rec, err := r.authorize(a.Subnet, a.Seq, d, a.Signature)
-	if err != nil {
+	if _, err := r.authorize(a.Subnet, a.Seq, d, a.Signature); err != nil {
 		return nil, err
 	}
-	set, err := r.cfg.Store.Active(rec.Id)
-	if err != nil {
-		return nil, err
-	}
-	set.Plugins = maps.Clone(set.Plugins)
 	for k, sha := range a.Plugins {
 		if err := r.checkPlugin(k, sha); err != nil {
 			return nil, err
 		}
-		set.Plugins[abi.Kind(k)] = sha
 	}
-	if _, err := r.activate(ctx, set); err != nil {
-		return nil, err
-	}
-	return r.bump(rec, a.Seq)
+	return r.commitLocal(ctx, a.Subnet, &pb.SubnetStatement{Op: &pb.SubnetStatement_Activation{Activation: a}})
 }
 
-// RollbackPlugins re-activates the set the subnet had a.Back activations
-// ago (plugins and parameters, so the config hash is that set's again).
+// RollbackPlugins re-activates the version the subnet had a.Back changes
+// (activations, rollbacks, parameter updates) ago: its plugins and
+// parameters, so its config hash is that version's again.
 func (r *Node) RollbackPlugins(ctx context.Context, a *pb.SignedActivation) (*pb.SubnetMetadata, error) {
 	if err := r.hasPluginStore(); err != nil {
 		return nil, err
@@ -568,31 +526,14 @@ func (r *Node) RollbackPlugins(ctx context.Context, a *pb.SignedActivation) (*pb
 	}
 	r.owned.write.Lock()
 	defer r.owned.write.Unlock()
-	rec, err := r.authorize(a.Subnet, a.Seq, d, a.Signature)
-	if err != nil {
+	if _, err := r.authorize(a.Subnet, a.Seq, d, a.Signature); err != nil {
 		return nil, err
 	}
-	hist, err := r.cfg.Store.History(rec.Id)
-	if err != nil {
-		return nil, err
+	e, _ := r.owned.entry(a.Subnet)
+	if n := len(e.st.history); int(a.Back) >= n {
+		return nil, fmt.Errorf("%w: subnet %s has %d earlier plugin sets, cannot go back %d", ErrBadRequest, a.Subnet, n-1, a.Back)
 	}
-	if int(a.Back) >= len(hist) {
-		return nil, fmt.Errorf("%w: subnet %s has %d earlier plugin sets, cannot go back %d", ErrBadRequest, rec.Id, len(hist)-1, a.Back)
-	}
-	if _, err := r.cfg.Subnets.Rollback(ctx, rec.Id, int(a.Back)); err != nil {
-		return nil, fmt.Errorf("%w: roll back subnet %s: %v", ErrPluginRefused, rec.Id, err)
-	}
-	return r.bump(rec, a.Seq)
-}
-
-// bump records a subnet's new seq after a change signed at seq.
-func (r *Node) bump(rec *pb.SubnetMetadata, seq uint64) (*pb.SubnetMetadata, error) {
-	rec.Seq = seq
-	if err := r.saveSubnet(rec); err != nil {
-		return nil, err
-	}
-	r.owned.put(rec)
-	return r.subnetView(rec)
+	return r.commitLocal(ctx, a.Subnet, &pb.SubnetStatement{Op: &pb.SubnetStatement_Activation{Activation: a}})
 }
 
 // UploadPlugin checks a plugin against its manifest, which the subnet's
@@ -642,6 +583,7 @@ func (r *Node) UploadPlugin(ctx context.Context, req *pb.UploadPluginRequest) (*
 	if err := r.cfg.Store.Put(req.Wasm, m); err != nil {
 		return nil, err
 	}
+	r.providePlugin(m)
 	return pluginInfo(m), nil
 }
 
@@ -715,7 +657,7 @@ func cmpStrings(pairs ...string) int {
 // RegisterModel stores a model descriptor signed by its subnet's owner,
 // adds it to the subnet's models, and makes it what validators check
 // results against.
-func (r *Node) RegisterModel(req *pb.SignedModel) (*pb.ModelDescriptor, error) {
+func (r *Node) RegisterModel(ctx context.Context, req *pb.SignedModel) (*pb.ModelDescriptor, error) {
 	if err := r.hasPluginStore(); err != nil {
 		return nil, err
 	}
@@ -733,21 +675,13 @@ func (r *Node) RegisterModel(req *pb.SignedModel) (*pb.ModelDescriptor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(rec.Models, d.Id) {
-		if len(rec.Models) >= maxListEntries {
-			return nil, fmt.Errorf("%w: subnet %s has %d models, the most it may", ErrBadRequest, rec.Id, len(rec.Models))
-		}
-		rec.Models = append(rec.Models, d.Id)
+	if !slices.Contains(rec.Models, d.Id) && len(rec.Models) >= maxListEntries {
+		return nil, fmt.Errorf("%w: subnet %s has %d models, the most it may", ErrBadRequest, rec.Id, len(rec.Models))
 	}
-	if err := r.saveModel(req); err != nil {
+	if _, err := r.commitLocal(ctx, d.Subnet, &pb.SubnetStatement{Op: &pb.SubnetStatement_Model{Model: req}}); err != nil {
 		return nil, err
 	}
-	if _, err := r.bump(rec, req.Seq); err != nil {
-		return nil, err
-	}
-	stored := proto.Clone(d).(*pb.ModelDescriptor)
-	r.AddModel(stored)
-	return proto.Clone(stored).(*pb.ModelDescriptor), nil
+	return proto.Clone(d).(*pb.ModelDescriptor), nil
 }
 
 // ListModels returns the registered models, of subnet if it is not "",
@@ -763,91 +697,4 @@ func (r *Node) ListModels(subnet string) []*pb.ModelDescriptor {
 	}
 	slices.SortFunc(out, func(a, b *pb.ModelDescriptor) int { return cmpStrings(a.Subnet, b.Subnet, a.Id, b.Id) })
 	return out
-}
-
-func (r *Node) removeModel(subnet, id string) {
-	r.modelMu.Lock()
-	delete(r.models, [2]string{subnet, id})
-	r.modelMu.Unlock()
-	if r.state != nil {
-		_ = r.state.db.Update(func(tx *bbolt.Tx) error {
-			if b := tx.Bucket(bucketModels); b != nil {
-				return b.Delete(modelKey(subnet, id))
-			}
-			return nil
-		})
-	}
-}
-
-func modelKey(subnet, id string) []byte { return []byte(subnet + "\x00" + id) }
-
-// saveSubnet writes a subnet record to the state file at once: owner
-// changes are rare and are acknowledged only once kept.
-func (r *Node) saveSubnet(rec *pb.SubnetMetadata) error {
-	return r.saveNow(bucketSubnets, []byte(rec.Id), rec)
-}
-
-func (r *Node) saveModel(req *pb.SignedModel) error {
-	return r.saveNow(bucketModels, modelKey(req.Model.Subnet, req.Model.Id), req)
-}
-
-func (r *Node) saveNow(bucket, key []byte, m proto.Message) error {
-	if r.state == nil {
-		return nil
-	}
-	v, err := proto.Marshal(m)
-	if err != nil {
-		return err
-	}
-	err = r.state.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucket)
-		if err != nil {
-			return err
-		}
-		return b.Put(key, v)
-	})
-	if err != nil {
-		return fmt.Errorf("save %s: %w", bucket, err)
-	}
-	return nil
-}
-
-// loadSubnets fills the subnet table and models from the state file and
-// brings back each subnet's active plugins from the plugin store.
-func (r *Node) loadSubnets(st *state) error {
-	var ids []string
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		if b := tx.Bucket(bucketSubnets); b != nil {
-			err := b.ForEach(func(_, v []byte) error {
-				var rec pb.SubnetMetadata
-				if err := proto.Unmarshal(v, &rec); err != nil {
-					return err
-				}
-				r.owned.put(&rec)
-				ids = append(ids, rec.Id)
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("subnets: %w", err)
-			}
-		}
-		if b := tx.Bucket(bucketModels); b != nil {
-			return b.ForEach(func(_, v []byte) error {
-				var req pb.SignedModel
-				if err := proto.Unmarshal(v, &req); err != nil || req.Model == nil {
-					return fmt.Errorf("models: %v", err)
-				}
-				r.AddModel(req.Model)
-				return nil
-			})
-		}
-		return nil
-	})
-	if err != nil || len(ids) == 0 {
-		return err
-	}
-	if r.cfg.Store == nil {
-		return fmt.Errorf("%d subnets in the state file, but no plugin store to serve them from", len(ids))
-	}
-	return r.cfg.Subnets.Restore(context.Background(), ids)
 }

@@ -1481,6 +1481,286 @@ func (x *GetSubnetRequest) GetId() string {
 	return ""
 }
 
+// SubnetStatement is one owner-signed change of a subnet. A subnet's state
+// is a deterministic fold of the set of its statements (ordered by seq),
+// so registry nodes that hold the same statements serve the same plugins,
+// parameters and config hash, whatever order they arrived in.
+type SubnetStatement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Op:
+	//
+	//	*SubnetStatement_Subnet
+	//	*SubnetStatement_Activation
+	//	*SubnetStatement_Model
+	Op            isSubnetStatement_Op `protobuf_oneof:"op"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubnetStatement) Reset() {
+	*x = SubnetStatement{}
+	mi := &file_registry_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubnetStatement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubnetStatement) ProtoMessage() {}
+
+func (x *SubnetStatement) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubnetStatement.ProtoReflect.Descriptor instead.
+func (*SubnetStatement) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SubnetStatement) GetOp() isSubnetStatement_Op {
+	if x != nil {
+		return x.Op
+	}
+	return nil
+}
+
+func (x *SubnetStatement) GetSubnet() *SignedSubnet {
+	if x != nil {
+		if x, ok := x.Op.(*SubnetStatement_Subnet); ok {
+			return x.Subnet
+		}
+	}
+	return nil
+}
+
+func (x *SubnetStatement) GetActivation() *SignedActivation {
+	if x != nil {
+		if x, ok := x.Op.(*SubnetStatement_Activation); ok {
+			return x.Activation
+		}
+	}
+	return nil
+}
+
+func (x *SubnetStatement) GetModel() *SignedModel {
+	if x != nil {
+		if x, ok := x.Op.(*SubnetStatement_Model); ok {
+			return x.Model
+		}
+	}
+	return nil
+}
+
+type isSubnetStatement_Op interface {
+	isSubnetStatement_Op()
+}
+
+type SubnetStatement_Subnet struct {
+	Subnet *SignedSubnet `protobuf:"bytes,1,opt,name=subnet,proto3,oneof"` // create (the lowest seq) or update
+}
+
+type SubnetStatement_Activation struct {
+	Activation *SignedActivation `protobuf:"bytes,2,opt,name=activation,proto3,oneof"` // activate (plugins) or rollback (back)
+}
+
+type SubnetStatement_Model struct {
+	Model *SignedModel `protobuf:"bytes,3,opt,name=model,proto3,oneof"`
+}
+
+func (*SubnetStatement_Subnet) isSubnetStatement_Op() {}
+
+func (*SubnetStatement_Activation) isSubnetStatement_Op() {}
+
+func (*SubnetStatement_Model) isSubnetStatement_Op() {}
+
+type SubnetLog struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Subnet     string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
+	Statements []*SubnetStatement     `protobuf:"bytes,2,rep,name=statements,proto3" json:"statements,omitempty"`
+	// Where to fetch the plugins the statements name: plugin sha256 -> the
+	// sha256 of its manifest's JSON, both fetched by hash from any peer and
+	// verified (the manifest names the plugin's hash and carries the owner's
+	// signature), so a wrong hint only fails the fetch.
+	Manifests     map[string]string `protobuf:"bytes,3,rep,name=manifests,proto3" json:"manifests,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubnetLog) Reset() {
+	*x = SubnetLog{}
+	mi := &file_registry_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubnetLog) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubnetLog) ProtoMessage() {}
+
+func (x *SubnetLog) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubnetLog.ProtoReflect.Descriptor instead.
+func (*SubnetLog) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SubnetLog) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
+func (x *SubnetLog) GetStatements() []*SubnetStatement {
+	if x != nil {
+		return x.Statements
+	}
+	return nil
+}
+
+func (x *SubnetLog) GetManifests() map[string]string {
+	if x != nil {
+		return x.Manifests
+	}
+	return nil
+}
+
+type GetSubnetLogRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSubnetLogRequest) Reset() {
+	*x = GetSubnetLogRequest{}
+	mi := &file_registry_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSubnetLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSubnetLogRequest) ProtoMessage() {}
+
+func (x *GetSubnetLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSubnetLogRequest.ProtoReflect.Descriptor instead.
+func (*GetSubnetLogRequest) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetSubnetLogRequest) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
+// SubnetDigest summarizes a node's statements for a subnet, gossiped now and
+// then; a node whose digest differs fetches the log.
+type SubnetDigest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
+	Count         uint32                 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	Hash          []byte                 `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"` // sha256 over the statements' canonical encodings, in log order
+	Seq           uint64                 `protobuf:"varint,4,opt,name=seq,proto3" json:"seq,omitempty"`  // the highest seq
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubnetDigest) Reset() {
+	*x = SubnetDigest{}
+	mi := &file_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubnetDigest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubnetDigest) ProtoMessage() {}
+
+func (x *SubnetDigest) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubnetDigest.ProtoReflect.Descriptor instead.
+func (*SubnetDigest) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SubnetDigest) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
+func (x *SubnetDigest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *SubnetDigest) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+func (x *SubnetDigest) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 type ListSubnetsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Owner         string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"` // "": every owner
@@ -1490,7 +1770,7 @@ type ListSubnetsRequest struct {
 
 func (x *ListSubnetsRequest) Reset() {
 	*x = ListSubnetsRequest{}
-	mi := &file_registry_proto_msgTypes[19]
+	mi := &file_registry_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1782,7 @@ func (x *ListSubnetsRequest) String() string {
 func (*ListSubnetsRequest) ProtoMessage() {}
 
 func (x *ListSubnetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[19]
+	mi := &file_registry_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1795,7 @@ func (x *ListSubnetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubnetsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubnetsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{19}
+	return file_registry_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListSubnetsRequest) GetOwner() string {
@@ -1534,7 +1814,7 @@ type ListSubnetsResponse struct {
 
 func (x *ListSubnetsResponse) Reset() {
 	*x = ListSubnetsResponse{}
-	mi := &file_registry_proto_msgTypes[20]
+	mi := &file_registry_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1546,7 +1826,7 @@ func (x *ListSubnetsResponse) String() string {
 func (*ListSubnetsResponse) ProtoMessage() {}
 
 func (x *ListSubnetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[20]
+	mi := &file_registry_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1559,7 +1839,7 @@ func (x *ListSubnetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubnetsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubnetsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{20}
+	return file_registry_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListSubnetsResponse) GetSubnets() []*SubnetMetadata {
@@ -1585,7 +1865,7 @@ type ModelDescriptor struct {
 
 func (x *ModelDescriptor) Reset() {
 	*x = ModelDescriptor{}
-	mi := &file_registry_proto_msgTypes[21]
+	mi := &file_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1597,7 +1877,7 @@ func (x *ModelDescriptor) String() string {
 func (*ModelDescriptor) ProtoMessage() {}
 
 func (x *ModelDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[21]
+	mi := &file_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1610,7 +1890,7 @@ func (x *ModelDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelDescriptor.ProtoReflect.Descriptor instead.
 func (*ModelDescriptor) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{21}
+	return file_registry_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ModelDescriptor) GetId() string {
@@ -1682,7 +1962,7 @@ type SignedModel struct {
 
 func (x *SignedModel) Reset() {
 	*x = SignedModel{}
-	mi := &file_registry_proto_msgTypes[22]
+	mi := &file_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1694,7 +1974,7 @@ func (x *SignedModel) String() string {
 func (*SignedModel) ProtoMessage() {}
 
 func (x *SignedModel) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[22]
+	mi := &file_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1707,7 +1987,7 @@ func (x *SignedModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedModel.ProtoReflect.Descriptor instead.
 func (*SignedModel) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{22}
+	return file_registry_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SignedModel) GetModel() *ModelDescriptor {
@@ -1740,7 +2020,7 @@ type ListModelsRequest struct {
 
 func (x *ListModelsRequest) Reset() {
 	*x = ListModelsRequest{}
-	mi := &file_registry_proto_msgTypes[23]
+	mi := &file_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +2032,7 @@ func (x *ListModelsRequest) String() string {
 func (*ListModelsRequest) ProtoMessage() {}
 
 func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[23]
+	mi := &file_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +2045,7 @@ func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListModelsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{23}
+	return file_registry_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListModelsRequest) GetSubnet() string {
@@ -1784,7 +2064,7 @@ type ListModelsResponse struct {
 
 func (x *ListModelsResponse) Reset() {
 	*x = ListModelsResponse{}
-	mi := &file_registry_proto_msgTypes[24]
+	mi := &file_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +2076,7 @@ func (x *ListModelsResponse) String() string {
 func (*ListModelsResponse) ProtoMessage() {}
 
 func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[24]
+	mi := &file_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +2089,7 @@ func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
 func (*ListModelsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{24}
+	return file_registry_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListModelsResponse) GetModels() []*ModelDescriptor {
@@ -1830,7 +2110,7 @@ type UploadPluginRequest struct {
 
 func (x *UploadPluginRequest) Reset() {
 	*x = UploadPluginRequest{}
-	mi := &file_registry_proto_msgTypes[25]
+	mi := &file_registry_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +2122,7 @@ func (x *UploadPluginRequest) String() string {
 func (*UploadPluginRequest) ProtoMessage() {}
 
 func (x *UploadPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[25]
+	mi := &file_registry_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +2135,7 @@ func (x *UploadPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadPluginRequest.ProtoReflect.Descriptor instead.
 func (*UploadPluginRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{25}
+	return file_registry_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UploadPluginRequest) GetWasm() []byte {
@@ -1894,7 +2174,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_registry_proto_msgTypes[26]
+	mi := &file_registry_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1906,7 +2186,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[26]
+	mi := &file_registry_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1919,7 +2199,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{26}
+	return file_registry_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PluginInfo) GetSha256() string {
@@ -1980,7 +2260,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_registry_proto_msgTypes[27]
+	mi := &file_registry_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1992,7 +2272,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[27]
+	mi := &file_registry_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2005,7 +2285,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{27}
+	return file_registry_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListPluginsRequest) GetSubnet() string {
@@ -2024,7 +2304,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_registry_proto_msgTypes[28]
+	mi := &file_registry_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2316,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[28]
+	mi := &file_registry_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2329,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{28}
+	return file_registry_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -2196,7 +2476,30 @@ const file_registry_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\"\n" +
 	"\x10GetSubnetRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"*\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xb0\x01\n" +
+	"\x0fSubnetStatement\x12.\n" +
+	"\x06subnet\x18\x01 \x01(\v2\x14.ncn.v1.SignedSubnetH\x00R\x06subnet\x12:\n" +
+	"\n" +
+	"activation\x18\x02 \x01(\v2\x18.ncn.v1.SignedActivationH\x00R\n" +
+	"activation\x12+\n" +
+	"\x05model\x18\x03 \x01(\v2\x13.ncn.v1.SignedModelH\x00R\x05modelB\x04\n" +
+	"\x02op\"\xda\x01\n" +
+	"\tSubnetLog\x12\x16\n" +
+	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x127\n" +
+	"\n" +
+	"statements\x18\x02 \x03(\v2\x17.ncn.v1.SubnetStatementR\n" +
+	"statements\x12>\n" +
+	"\tmanifests\x18\x03 \x03(\v2 .ncn.v1.SubnetLog.ManifestsEntryR\tmanifests\x1a<\n" +
+	"\x0eManifestsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"-\n" +
+	"\x13GetSubnetLogRequest\x12\x16\n" +
+	"\x06subnet\x18\x01 \x01(\tR\x06subnet\"b\n" +
+	"\fSubnetDigest\x12\x16\n" +
+	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\fR\x04hash\x12\x10\n" +
+	"\x03seq\x18\x04 \x01(\x04R\x03seq\"*\n" +
 	"\x12ListSubnetsRequest\x12\x14\n" +
 	"\x05owner\x18\x01 \x01(\tR\x05owner\"G\n" +
 	"\x13ListSubnetsResponse\x120\n" +
@@ -2263,10 +2566,11 @@ const file_registry_proto_rawDesc = "" +
 	"\fUploadPlugin\x12\x1b.ncn.v1.UploadPluginRequest\x1a\x12.ncn.v1.PluginInfo\x12C\n" +
 	"\x0fActivatePlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12C\n" +
 	"\x0fRollbackPlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12F\n" +
-	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse2\xbe\x01\n" +
+	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse2\xfe\x01\n" +
 	"\x10ValidatorService\x12W\n" +
 	"\x11SignPreprocessing\x12&.ncn.v1.PreprocessingValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12Q\n" +
-	"\x0eSignCompletion\x12#.ncn.v1.CompletionValidationRequest\x1a\x1a.ncn.v1.ValidatorSignatureB(Z&github.com/ncn-network/ncn/host/api/pbb\x06proto3"
+	"\x0eSignCompletion\x12#.ncn.v1.CompletionValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12>\n" +
+	"\fGetSubnetLog\x12\x1b.ncn.v1.GetSubnetLogRequest\x1a\x11.ncn.v1.SubnetLogB(Z&github.com/ncn-network/ncn/host/api/pbb\x06proto3"
 
 var (
 	file_registry_proto_rawDescOnce sync.Once
@@ -2281,7 +2585,7 @@ func file_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_registry_proto_goTypes = []any{
 	(NodeRole)(0),                          // 0: ncn.v1.NodeRole
 	(NodeStatus)(0),                        // 1: ncn.v1.NodeStatus
@@ -2304,19 +2608,24 @@ var file_registry_proto_goTypes = []any{
 	(*SignedSubnet)(nil),                   // 18: ncn.v1.SignedSubnet
 	(*SignedActivation)(nil),               // 19: ncn.v1.SignedActivation
 	(*GetSubnetRequest)(nil),               // 20: ncn.v1.GetSubnetRequest
-	(*ListSubnetsRequest)(nil),             // 21: ncn.v1.ListSubnetsRequest
-	(*ListSubnetsResponse)(nil),            // 22: ncn.v1.ListSubnetsResponse
-	(*ModelDescriptor)(nil),                // 23: ncn.v1.ModelDescriptor
-	(*SignedModel)(nil),                    // 24: ncn.v1.SignedModel
-	(*ListModelsRequest)(nil),              // 25: ncn.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),             // 26: ncn.v1.ListModelsResponse
-	(*UploadPluginRequest)(nil),            // 27: ncn.v1.UploadPluginRequest
-	(*PluginInfo)(nil),                     // 28: ncn.v1.PluginInfo
-	(*ListPluginsRequest)(nil),             // 29: ncn.v1.ListPluginsRequest
-	(*ListPluginsResponse)(nil),            // 30: ncn.v1.ListPluginsResponse
-	nil,                                    // 31: ncn.v1.SubnetMetadata.PluginsEntry
-	nil,                                    // 32: ncn.v1.SubnetMetadata.ParamsEntry
-	nil,                                    // 33: ncn.v1.SignedActivation.PluginsEntry
+	(*SubnetStatement)(nil),                // 21: ncn.v1.SubnetStatement
+	(*SubnetLog)(nil),                      // 22: ncn.v1.SubnetLog
+	(*GetSubnetLogRequest)(nil),            // 23: ncn.v1.GetSubnetLogRequest
+	(*SubnetDigest)(nil),                   // 24: ncn.v1.SubnetDigest
+	(*ListSubnetsRequest)(nil),             // 25: ncn.v1.ListSubnetsRequest
+	(*ListSubnetsResponse)(nil),            // 26: ncn.v1.ListSubnetsResponse
+	(*ModelDescriptor)(nil),                // 27: ncn.v1.ModelDescriptor
+	(*SignedModel)(nil),                    // 28: ncn.v1.SignedModel
+	(*ListModelsRequest)(nil),              // 29: ncn.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),             // 30: ncn.v1.ListModelsResponse
+	(*UploadPluginRequest)(nil),            // 31: ncn.v1.UploadPluginRequest
+	(*PluginInfo)(nil),                     // 32: ncn.v1.PluginInfo
+	(*ListPluginsRequest)(nil),             // 33: ncn.v1.ListPluginsRequest
+	(*ListPluginsResponse)(nil),            // 34: ncn.v1.ListPluginsResponse
+	nil,                                    // 35: ncn.v1.SubnetMetadata.PluginsEntry
+	nil,                                    // 36: ncn.v1.SubnetMetadata.ParamsEntry
+	nil,                                    // 37: ncn.v1.SignedActivation.PluginsEntry
+	nil,                                    // 38: ncn.v1.SubnetLog.ManifestsEntry
 }
 var file_registry_proto_depIdxs = []int32{
 	0,  // 0: ncn.v1.NodeInfo.role:type_name -> ncn.v1.NodeRole
@@ -2328,55 +2637,62 @@ var file_registry_proto_depIdxs = []int32{
 	13, // 6: ncn.v1.PreprocessingValidation.refusals:type_name -> ncn.v1.Refusal
 	12, // 7: ncn.v1.CompletionValidation.signatures:type_name -> ncn.v1.ValidatorSignature
 	13, // 8: ncn.v1.CompletionValidation.refusals:type_name -> ncn.v1.Refusal
-	31, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
-	32, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
+	35, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
+	36, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
 	17, // 11: ncn.v1.SignedSubnet.subnet:type_name -> ncn.v1.SubnetMetadata
-	33, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
-	17, // 13: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
-	23, // 14: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
-	23, // 15: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
-	28, // 16: ncn.v1.ListPluginsResponse.plugins:type_name -> ncn.v1.PluginInfo
-	3,  // 17: ncn.v1.P2PRegistryService.RegisterNode:input_type -> ncn.v1.RegisterNodeRequest
-	5,  // 18: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:input_type -> ncn.v1.HeartbeatRequest
-	7,  // 19: ncn.v1.P2PRegistryService.DeregisterNode:input_type -> ncn.v1.DeregisterNodeRequest
-	9,  // 20: ncn.v1.P2PRegistryService.DiscoverNodes:input_type -> ncn.v1.DiscoverNodesRequest
-	11, // 21: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 22: ncn.v1.P2PRegistryService.RequestCompletionValidation:input_type -> ncn.v1.CompletionValidationRequest
-	18, // 23: ncn.v1.P2PRegistryService.CreateSubnet:input_type -> ncn.v1.SignedSubnet
-	18, // 24: ncn.v1.P2PRegistryService.UpdateSubnet:input_type -> ncn.v1.SignedSubnet
-	20, // 25: ncn.v1.P2PRegistryService.GetSubnet:input_type -> ncn.v1.GetSubnetRequest
-	21, // 26: ncn.v1.P2PRegistryService.ListSubnets:input_type -> ncn.v1.ListSubnetsRequest
-	24, // 27: ncn.v1.P2PRegistryService.RegisterModel:input_type -> ncn.v1.SignedModel
-	25, // 28: ncn.v1.P2PRegistryService.ListModels:input_type -> ncn.v1.ListModelsRequest
-	27, // 29: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
-	19, // 30: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
-	19, // 31: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
-	29, // 32: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
-	11, // 33: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 34: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
-	4,  // 35: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
-	6,  // 36: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
-	8,  // 37: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
-	2,  // 38: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
-	14, // 39: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
-	16, // 40: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
-	17, // 41: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 42: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 43: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
-	22, // 44: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
-	23, // 45: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
-	26, // 46: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
-	28, // 47: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
-	17, // 48: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
-	17, // 49: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
-	30, // 50: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
-	12, // 51: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
-	12, // 52: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
-	35, // [35:53] is the sub-list for method output_type
-	17, // [17:35] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	37, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
+	18, // 13: ncn.v1.SubnetStatement.subnet:type_name -> ncn.v1.SignedSubnet
+	19, // 14: ncn.v1.SubnetStatement.activation:type_name -> ncn.v1.SignedActivation
+	28, // 15: ncn.v1.SubnetStatement.model:type_name -> ncn.v1.SignedModel
+	21, // 16: ncn.v1.SubnetLog.statements:type_name -> ncn.v1.SubnetStatement
+	38, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
+	17, // 18: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
+	27, // 19: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
+	27, // 20: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
+	32, // 21: ncn.v1.ListPluginsResponse.plugins:type_name -> ncn.v1.PluginInfo
+	3,  // 22: ncn.v1.P2PRegistryService.RegisterNode:input_type -> ncn.v1.RegisterNodeRequest
+	5,  // 23: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:input_type -> ncn.v1.HeartbeatRequest
+	7,  // 24: ncn.v1.P2PRegistryService.DeregisterNode:input_type -> ncn.v1.DeregisterNodeRequest
+	9,  // 25: ncn.v1.P2PRegistryService.DiscoverNodes:input_type -> ncn.v1.DiscoverNodesRequest
+	11, // 26: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 27: ncn.v1.P2PRegistryService.RequestCompletionValidation:input_type -> ncn.v1.CompletionValidationRequest
+	18, // 28: ncn.v1.P2PRegistryService.CreateSubnet:input_type -> ncn.v1.SignedSubnet
+	18, // 29: ncn.v1.P2PRegistryService.UpdateSubnet:input_type -> ncn.v1.SignedSubnet
+	20, // 30: ncn.v1.P2PRegistryService.GetSubnet:input_type -> ncn.v1.GetSubnetRequest
+	25, // 31: ncn.v1.P2PRegistryService.ListSubnets:input_type -> ncn.v1.ListSubnetsRequest
+	28, // 32: ncn.v1.P2PRegistryService.RegisterModel:input_type -> ncn.v1.SignedModel
+	29, // 33: ncn.v1.P2PRegistryService.ListModels:input_type -> ncn.v1.ListModelsRequest
+	31, // 34: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
+	19, // 35: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
+	19, // 36: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
+	33, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
+	11, // 38: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 39: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
+	23, // 40: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
+	4,  // 41: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
+	6,  // 42: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
+	8,  // 43: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
+	2,  // 44: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
+	14, // 45: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
+	16, // 46: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
+	17, // 47: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 48: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 49: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
+	26, // 50: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
+	27, // 51: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
+	30, // 52: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
+	32, // 53: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
+	17, // 54: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
+	17, // 55: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
+	34, // 56: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
+	12, // 57: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
+	12, // 58: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
+	22, // 59: ncn.v1.ValidatorService.GetSubnetLog:output_type -> ncn.v1.SubnetLog
+	41, // [41:60] is the sub-list for method output_type
+	22, // [22:41] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_registry_proto_init() }
@@ -2384,13 +2700,18 @@ func file_registry_proto_init() {
 	if File_registry_proto != nil {
 		return
 	}
+	file_registry_proto_msgTypes[19].OneofWrappers = []any{
+		(*SubnetStatement_Subnet)(nil),
+		(*SubnetStatement_Activation)(nil),
+		(*SubnetStatement_Model)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registry_proto_rawDesc), len(file_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

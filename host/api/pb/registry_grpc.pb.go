@@ -723,6 +723,7 @@ var P2PRegistryService_ServiceDesc = grpc.ServiceDesc{
 const (
 	ValidatorService_SignPreprocessing_FullMethodName = "/ncn.v1.ValidatorService/SignPreprocessing"
 	ValidatorService_SignCompletion_FullMethodName    = "/ncn.v1.ValidatorService/SignCompletion"
+	ValidatorService_GetSubnetLog_FullMethodName      = "/ncn.v1.ValidatorService/GetSubnetLog"
 )
 
 // ValidatorServiceClient is the client API for ValidatorService service.
@@ -733,6 +734,10 @@ type ValidatorServiceClient interface {
 	// reason (a FAILED_PRECONDITION status whose message says why).
 	SignPreprocessing(ctx context.Context, in *PreprocessingValidationRequest, opts ...grpc.CallOption) (*ValidatorSignature, error)
 	SignCompletion(ctx context.Context, in *CompletionValidationRequest, opts ...grpc.CallOption) (*ValidatorSignature, error)
+	// GetSubnetLog returns every owner-signed statement a node holds for a
+	// subnet, for a node whose copy differs (anti-entropy after a missed
+	// gossip message or a partition).
+	GetSubnetLog(ctx context.Context, in *GetSubnetLogRequest, opts ...grpc.CallOption) (*SubnetLog, error)
 }
 
 type validatorServiceClient struct {
@@ -763,6 +768,16 @@ func (c *validatorServiceClient) SignCompletion(ctx context.Context, in *Complet
 	return out, nil
 }
 
+func (c *validatorServiceClient) GetSubnetLog(ctx context.Context, in *GetSubnetLogRequest, opts ...grpc.CallOption) (*SubnetLog, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubnetLog)
+	err := c.cc.Invoke(ctx, ValidatorService_GetSubnetLog_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ValidatorServiceServer is the server API for ValidatorService service.
 // All implementations must embed UnimplementedValidatorServiceServer
 // for forward compatibility.
@@ -771,6 +786,10 @@ type ValidatorServiceServer interface {
 	// reason (a FAILED_PRECONDITION status whose message says why).
 	SignPreprocessing(context.Context, *PreprocessingValidationRequest) (*ValidatorSignature, error)
 	SignCompletion(context.Context, *CompletionValidationRequest) (*ValidatorSignature, error)
+	// GetSubnetLog returns every owner-signed statement a node holds for a
+	// subnet, for a node whose copy differs (anti-entropy after a missed
+	// gossip message or a partition).
+	GetSubnetLog(context.Context, *GetSubnetLogRequest) (*SubnetLog, error)
 	mustEmbedUnimplementedValidatorServiceServer()
 }
 
@@ -786,6 +805,9 @@ func (UnimplementedValidatorServiceServer) SignPreprocessing(context.Context, *P
 }
 func (UnimplementedValidatorServiceServer) SignCompletion(context.Context, *CompletionValidationRequest) (*ValidatorSignature, error) {
 	return nil, status.Error(codes.Unimplemented, "method SignCompletion not implemented")
+}
+func (UnimplementedValidatorServiceServer) GetSubnetLog(context.Context, *GetSubnetLogRequest) (*SubnetLog, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSubnetLog not implemented")
 }
 func (UnimplementedValidatorServiceServer) mustEmbedUnimplementedValidatorServiceServer() {}
 func (UnimplementedValidatorServiceServer) testEmbeddedByValue()                          {}
@@ -844,6 +866,24 @@ func _ValidatorService_SignCompletion_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ValidatorService_GetSubnetLog_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSubnetLogRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ValidatorServiceServer).GetSubnetLog(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ValidatorService_GetSubnetLog_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ValidatorServiceServer).GetSubnetLog(ctx, req.(*GetSubnetLogRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ValidatorService_ServiceDesc is the grpc.ServiceDesc for ValidatorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -858,6 +898,10 @@ var ValidatorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SignCompletion",
 			Handler:    _ValidatorService_SignCompletion_Handler,
+		},
+		{
+			MethodName: "GetSubnetLog",
+			Handler:    _ValidatorService_GetSubnetLog_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

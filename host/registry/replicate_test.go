@@ -1,0 +1,195 @@
+package registry_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc"
+
+	"github.com/ncn-network/ncn/chain/chaintest"
+	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/registry"
+	"github.com/ncn-network/ncn/host/registry/registrytest"
+	"github.com/ncn-network/ncn/p2p"
+	"github.com/ncn-network/ncn/p2p/p2ptest"
+	"github.com/ncn-network/ncn/plugins"
+)
+
+// peerNode is a registry node with a plugin store of its own, on a real
+// libp2p host, replicating.
+type peerNode struct {
+	r       *registry.Node
+	p2p     *p2p.Node
+	subnets *plugins.Subnets
+	addr    string
+}
+
+// replicatingNetwork starts registry nodes for the first n staked
+// validators of env, each with its own store, state file and libp2p host,
+// bootstrapped from the first.
+type replicatingNetwork struct {
+	t     *testing.T
+	env   *chaintest.Env
+	nodes []*peerNode
+	boot  []string
+}
+
+func (nw *replicatingNetwork) add(i int) *peerNode {
+	t := nw.t
+	t.Helper()
+	dir := t.TempDir()
+	rt, err := plugins.NewRuntime(plugins.Config{CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	store, err := plugins.OpenStore(filepath.Join(dir, "plugins.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true})
+	t.Cleanup(func() { subnets.Close() })
+	key := nw.env.Validators[i].Key
+	r, err := registry.New(registry.Config{
+		Key: key, Domain: nw.env.Domain, Subnets: subnets, Stakes: nw.env.C, Store: store, Runtime: rt,
+		StatePath: filepath.Join(dir, "registry.db"), HeartbeatInterval: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(32 << 20))
+	r.Register(srv)
+	go srv.Serve(ln)
+	node, err := p2p.New(p2p.Config{Key: key, ListenAddrs: p2ptest.Loopback, Bootstrap: nw.boot, Blobs: r.PluginBlobs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = node.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Stop(); r.Close(); node.Close() })
+	if err := r.Replicate(ctx, node, registry.ReplicateConfig{Endpoint: ln.Addr().String(), Reannounce: time.Second, Finder: node}); err != nil {
+		t.Fatal(err)
+	}
+	if len(nw.boot) == 0 {
+		nw.boot = node.Addrs()[:1]
+	}
+	p := &peerNode{r: r, p2p: node, subnets: subnets, addr: ln.Addr().String()}
+	nw.nodes = append(nw.nodes, p)
+	return p
+}
+
+// waitSame waits until every node serves subnet id at config hash want.
+func (nw *replicatingNetwork) waitSame(what, id, want string) {
+	nw.t.Helper()
+	p2ptest.WaitFor(nw.t, 30*time.Second, what, func() bool {
+		for _, n := range nw.nodes {
+			s, err := n.r.Subnet(id)
+			if err != nil || s.ConfigHash != want {
+				return false
+			}
+			h, err := n.subnets.Acquire(id)
+			if err != nil {
+				return false
+			}
+			got := h.ConfigHash()
+			h.Release()
+			if got != want {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestSubnetChangesReplicate: an owner's changes at one registry node —
+// creation, parameters, a model, a plugin uploaded there only, its
+// activation, a rollback — reach every other node over gossip, the plugin
+// fetched by hash from a peer and checked, so every node serves the same
+// config hash. A node that joins afterwards catches up from digests, and a
+// statement not signed by the owner is refused.
+func TestSubnetChangesReplicate(t *testing.T) {
+	env := chaintest.Simulated(t)
+	nw := &replicatingNetwork{t: t, env: env}
+	for i := range 3 {
+		nw.add(i)
+	}
+	p2ptest.WaitFor(t, 30*time.Second, "gossip mesh", func() bool {
+		for _, n := range nw.nodes {
+			if len(n.p2p.TopicPeers(p2p.TopicActivation)) < len(nw.nodes)-1 {
+				return false
+			}
+		}
+		return true
+	})
+	ctx := context.Background()
+	owner, _ := crypto.GenerateKey()
+	first := nw.nodes[0].r
+
+	s := must(first.CreateSubnet(ctx, must(registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "replicated", Seq: 1,
+		Params: map[string]string{"base_wei": "1000"}}))(t)))(t)
+	nw.waitSame("creation everywhere", s.Id, s.ConfigHash)
+
+	s = must(first.UpdateSubnet(ctx, must(registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "replicated", Seq: 2, Validators: 5, Quorum: 3,
+		Params: map[string]string{"base_wei": "2000"}}))(t)))(t)
+	nw.waitSame("new parameters everywhere", s.Id, s.ConfigHash)
+	created := s.ConfigHash
+
+	must(first.RegisterModel(ctx, must(registry.SignModel(owner, &pb.ModelDescriptor{Id: "digits", Subnet: s.Id, OutputSchema: []byte(`{"type":"object"}`)}, 3))(t)))(t)
+	p2ptest.WaitFor(t, 30*time.Second, "model everywhere", func() bool {
+		for _, n := range nw.nodes {
+			if len(n.r.ListModels(s.Id)) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+
+	wasm, m := registrytest.FixedPrice(t, owner, "1")
+	mb, _ := json.Marshal(m)
+	must(first.UploadPlugin(ctx, &pb.UploadPluginRequest{Subnet: s.Id, Wasm: wasm, Manifest: mb}))(t)
+	start := time.Now()
+	act := must(first.ActivatePlugins(ctx, must(registry.SignActivation(owner, &pb.SignedActivation{Subnet: s.Id, Seq: 4, Plugins: map[string]string{"price": m.SHA256}}))(t)))(t)
+	nw.waitSame("the activated plugin everywhere", s.Id, act.ConfigHash)
+	t.Logf("activation served by all %d nodes after %v (plugin fetched by hash)", len(nw.nodes), time.Since(start).Round(time.Millisecond))
+	for _, n := range nw.nodes[1:] {
+		h := must(n.subnets.Acquire(s.Id))(t)
+		p := must(h.Plugin("price"))(t)
+		h.Release()
+		if p.Manifest().SHA256 != m.SHA256 {
+			t.Fatalf("node serves price plugin %s, want %s", p.Manifest().SHA256, m.SHA256)
+		}
+	}
+
+	// A node that was not there catches up from the others' digests.
+	late := nw.add(3)
+	nw.waitSame("the late node caught up", s.Id, act.ConfigHash)
+	if got := must(late.r.Subnet(s.Id))(t); got.Owner != s.Owner || got.Seq != 4 || got.Validators != 5 || len(late.r.ListModels(s.Id)) != 1 {
+		t.Fatalf("late node has %v", got)
+	}
+
+	back := must(nw.nodes[2].r.RollbackPlugins(ctx, must(registry.SignActivation(owner, &pb.SignedActivation{Subnet: s.Id, Seq: 5, Back: 1}))(t)))(t)
+	if back.ConfigHash != created {
+		t.Fatalf("rolled back to %s, want %s", back.ConfigHash, created)
+	}
+	nw.waitSame("the rollback everywhere", s.Id, created)
+
+	// Someone else's statement about the subnet goes nowhere.
+	other, _ := crypto.GenerateKey()
+	forged := must(registry.SignActivation(other, &pb.SignedActivation{Subnet: s.Id, Seq: 9, Plugins: map[string]string{"price": m.SHA256}}))(t)
+	if _, err := nw.nodes[1].r.ActivatePlugins(ctx, forged); err == nil {
+		t.Fatal("a stranger's activation was accepted")
+	}
+	time.Sleep(2 * time.Second) // digests go round
+	nw.waitSame("still the owner's set everywhere", s.Id, created)
+}
