@@ -155,7 +155,7 @@ func TestSubnetChangesReplicate(t *testing.T) {
 		return true
 	})
 
-	wasm, m := registrytest.FixedPrice(t, owner, "1")
+	wasm, m := registrytest.PriceVariant(t, owner, "replicated-price")
 	mb, _ := json.Marshal(m)
 	must(first.UploadPlugin(ctx, &pb.UploadPluginRequest{Subnet: s.Id, Wasm: wasm, Manifest: mb}))(t)
 	start := time.Now()

@@ -7,10 +7,12 @@ package registrytest
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/binary"
 	"encoding/json"
 	"math/big"
 	"net"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/registry"
 	"github.com/ncn-network/ncn/plugins"
+	"github.com/ncn-network/ncn/plugins/builtin"
 	"github.com/ncn-network/ncn/plugins/pluginstest"
 )
 
@@ -119,4 +122,39 @@ func FixedPrice(t testing.TB, key *ecdsa.PrivateKey, want string) ([]byte, plugi
 		t.Fatal(err)
 	}
 	return wasm, m
+}
+
+// PriceVariant is the builtin price plugin as a plugin of its own, named
+// name and signed by key: the builtin defaults module with a custom
+// section naming it appended (a valid module, the same code, another
+// sha256), declaring only the price kind, with the builtin's price
+// self-tests. It loads in milliseconds, so tests can upload and activate
+// it on many nodes; activating it changes a subnet's config hash and not
+// its prices.
+func PriceVariant(t testing.TB, key *ecdsa.PrivateKey, name string) ([]byte, plugins.Manifest) {
+	t.Helper()
+	wasm, m, err := builtin.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm = append(slices.Clone(wasm), customSection("ncn-test", []byte(name))...)
+	tests := m.SelfTests[:0:0]
+	for _, st := range m.SelfTests {
+		if st.Kind == abi.KindPrice {
+			tests = append(tests, st)
+		}
+	}
+	v := plugins.Manifest{Name: name, Version: "1.0.0", Kinds: []abi.Kind{abi.KindPrice}, ABIVersion: abi.Version,
+		SHA256: plugins.HashWasm(wasm), Binary: m.Binary, Limits: m.Limits, SelfTests: tests}
+	if err := v.Sign(key); err != nil {
+		t.Fatal(err)
+	}
+	return wasm, v
+}
+
+// customSection encodes a WebAssembly custom section (id 0).
+func customSection(name string, payload []byte) []byte {
+	body := binary.AppendUvarint(nil, uint64(len(name)))
+	body = append(append(body, name...), payload...)
+	return append(binary.AppendUvarint([]byte{0}, uint64(len(body))), body...)
 }
