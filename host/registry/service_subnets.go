@@ -83,3 +83,8 @@ func (s *registryService) ListPlugins(_ context.Context, req *pb.ListPluginsRequ
 	}
 	return &pb.ListPluginsResponse{Plugins: v}, nil
 }
+
+func (s *registryService) GetPlugin(_ context.Context, req *pb.GetPluginRequest) (*pb.PluginBlob, error) {
+	b, err := s.r.Plugin(req.Sha256)
+	return b, subnetError(err)
+}

@@ -698,3 +698,25 @@ func (r *Node) ListModels(subnet string) []*pb.ModelDescriptor {
 	slices.SortFunc(out, func(a, b *pb.ModelDescriptor) int { return cmpStrings(a.Subnet, b.Subnet, a.Id, b.Id) })
 	return out
 }
+
+// Plugin returns a stored plugin's module and manifest.
+func (r *Node) Plugin(sha string) (*pb.PluginBlob, error) {
+	if err := r.hasPluginStore(); err != nil {
+		return nil, err
+	}
+	if !sha256Hex.MatchString(sha) {
+		return nil, fmt.Errorf("%w: %q is not a lower-case hex sha256", ErrBadRequest, sha)
+	}
+	wasm, m, err := r.cfg.Store.Get(sha)
+	if errors.Is(err, plugins.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s is not stored on this node", ErrUnknownPlugin, sha)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.PluginBlob{Wasm: wasm, Manifest: mb}, nil
+}

@@ -2251,6 +2251,102 @@ func (x *PluginInfo) GetActiveKinds() []string {
 	return nil
 }
 
+type GetPluginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sha256        string                 `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPluginRequest) Reset() {
+	*x = GetPluginRequest{}
+	mi := &file_registry_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPluginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPluginRequest) ProtoMessage() {}
+
+func (x *GetPluginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPluginRequest.ProtoReflect.Descriptor instead.
+func (*GetPluginRequest) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetPluginRequest) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+type PluginBlob struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Wasm          []byte                 `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
+	Manifest      []byte                 `protobuf:"bytes,2,opt,name=manifest,proto3" json:"manifest,omitempty"` // JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginBlob) Reset() {
+	*x = PluginBlob{}
+	mi := &file_registry_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginBlob) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginBlob) ProtoMessage() {}
+
+func (x *PluginBlob) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginBlob.ProtoReflect.Descriptor instead.
+func (*PluginBlob) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *PluginBlob) GetWasm() []byte {
+	if x != nil {
+		return x.Wasm
+	}
+	return nil
+}
+
+func (x *PluginBlob) GetManifest() []byte {
+	if x != nil {
+		return x.Manifest
+	}
+	return nil
+}
+
 type ListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
@@ -2260,7 +2356,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_registry_proto_msgTypes[31]
+	mi := &file_registry_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2272,7 +2368,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[31]
+	mi := &file_registry_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2285,7 +2381,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{31}
+	return file_registry_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListPluginsRequest) GetSubnet() string {
@@ -2304,7 +2400,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_registry_proto_msgTypes[32]
+	mi := &file_registry_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2316,7 +2412,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[32]
+	mi := &file_registry_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2329,7 +2425,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{32}
+	return file_registry_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -2534,7 +2630,13 @@ const file_registry_proto_rawDesc = "" +
 	"\x05owner\x18\x05 \x01(\tR\x05owner\x12\x1d\n" +
 	"\n" +
 	"self_tests\x18\x06 \x01(\rR\tselfTests\x12!\n" +
-	"\factive_kinds\x18\a \x03(\tR\vactiveKinds\",\n" +
+	"\factive_kinds\x18\a \x03(\tR\vactiveKinds\"*\n" +
+	"\x10GetPluginRequest\x12\x16\n" +
+	"\x06sha256\x18\x01 \x01(\tR\x06sha256\"<\n" +
+	"\n" +
+	"PluginBlob\x12\x12\n" +
+	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1a\n" +
+	"\bmanifest\x18\x02 \x01(\fR\bmanifest\",\n" +
 	"\x12ListPluginsRequest\x12\x16\n" +
 	"\x06subnet\x18\x01 \x01(\tR\x06subnet\"C\n" +
 	"\x13ListPluginsResponse\x12,\n" +
@@ -2548,7 +2650,7 @@ const file_registry_proto_rawDesc = "" +
 	"NodeStatus\x12\x1b\n" +
 	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NODE_STATUS_AVAILABLE\x10\x01\x12\x1b\n" +
-	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xa6\t\n" +
+	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xe1\t\n" +
 	"\x12P2PRegistryService\x12I\n" +
 	"\fRegisterNode\x12\x1b.ncn.v1.RegisterNodeRequest\x1a\x1c.ncn.v1.RegisterNodeResponse\x12J\n" +
 	"\x13UpdateNodeHeartbeat\x12\x18.ncn.v1.HeartbeatRequest\x1a\x19.ncn.v1.HeartbeatResponse\x12O\n" +
@@ -2566,7 +2668,8 @@ const file_registry_proto_rawDesc = "" +
 	"\fUploadPlugin\x12\x1b.ncn.v1.UploadPluginRequest\x1a\x12.ncn.v1.PluginInfo\x12C\n" +
 	"\x0fActivatePlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12C\n" +
 	"\x0fRollbackPlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12F\n" +
-	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse2\xfe\x01\n" +
+	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse\x129\n" +
+	"\tGetPlugin\x12\x18.ncn.v1.GetPluginRequest\x1a\x12.ncn.v1.PluginBlob2\xfe\x01\n" +
 	"\x10ValidatorService\x12W\n" +
 	"\x11SignPreprocessing\x12&.ncn.v1.PreprocessingValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12Q\n" +
 	"\x0eSignCompletion\x12#.ncn.v1.CompletionValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12>\n" +
@@ -2585,7 +2688,7 @@ func file_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_registry_proto_goTypes = []any{
 	(NodeRole)(0),                          // 0: ncn.v1.NodeRole
 	(NodeStatus)(0),                        // 1: ncn.v1.NodeStatus
@@ -2620,12 +2723,14 @@ var file_registry_proto_goTypes = []any{
 	(*ListModelsResponse)(nil),             // 30: ncn.v1.ListModelsResponse
 	(*UploadPluginRequest)(nil),            // 31: ncn.v1.UploadPluginRequest
 	(*PluginInfo)(nil),                     // 32: ncn.v1.PluginInfo
-	(*ListPluginsRequest)(nil),             // 33: ncn.v1.ListPluginsRequest
-	(*ListPluginsResponse)(nil),            // 34: ncn.v1.ListPluginsResponse
-	nil,                                    // 35: ncn.v1.SubnetMetadata.PluginsEntry
-	nil,                                    // 36: ncn.v1.SubnetMetadata.ParamsEntry
-	nil,                                    // 37: ncn.v1.SignedActivation.PluginsEntry
-	nil,                                    // 38: ncn.v1.SubnetLog.ManifestsEntry
+	(*GetPluginRequest)(nil),               // 33: ncn.v1.GetPluginRequest
+	(*PluginBlob)(nil),                     // 34: ncn.v1.PluginBlob
+	(*ListPluginsRequest)(nil),             // 35: ncn.v1.ListPluginsRequest
+	(*ListPluginsResponse)(nil),            // 36: ncn.v1.ListPluginsResponse
+	nil,                                    // 37: ncn.v1.SubnetMetadata.PluginsEntry
+	nil,                                    // 38: ncn.v1.SubnetMetadata.ParamsEntry
+	nil,                                    // 39: ncn.v1.SignedActivation.PluginsEntry
+	nil,                                    // 40: ncn.v1.SubnetLog.ManifestsEntry
 }
 var file_registry_proto_depIdxs = []int32{
 	0,  // 0: ncn.v1.NodeInfo.role:type_name -> ncn.v1.NodeRole
@@ -2637,15 +2742,15 @@ var file_registry_proto_depIdxs = []int32{
 	13, // 6: ncn.v1.PreprocessingValidation.refusals:type_name -> ncn.v1.Refusal
 	12, // 7: ncn.v1.CompletionValidation.signatures:type_name -> ncn.v1.ValidatorSignature
 	13, // 8: ncn.v1.CompletionValidation.refusals:type_name -> ncn.v1.Refusal
-	35, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
-	36, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
+	37, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
+	38, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
 	17, // 11: ncn.v1.SignedSubnet.subnet:type_name -> ncn.v1.SubnetMetadata
-	37, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
+	39, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
 	18, // 13: ncn.v1.SubnetStatement.subnet:type_name -> ncn.v1.SignedSubnet
 	19, // 14: ncn.v1.SubnetStatement.activation:type_name -> ncn.v1.SignedActivation
 	28, // 15: ncn.v1.SubnetStatement.model:type_name -> ncn.v1.SignedModel
 	21, // 16: ncn.v1.SubnetLog.statements:type_name -> ncn.v1.SubnetStatement
-	38, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
+	40, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
 	17, // 18: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
 	27, // 19: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
 	27, // 20: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
@@ -2665,31 +2770,33 @@ var file_registry_proto_depIdxs = []int32{
 	31, // 34: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
 	19, // 35: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
 	19, // 36: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
-	33, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
-	11, // 38: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 39: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
-	23, // 40: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
-	4,  // 41: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
-	6,  // 42: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
-	8,  // 43: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
-	2,  // 44: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
-	14, // 45: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
-	16, // 46: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
-	17, // 47: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 48: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 49: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
-	26, // 50: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
-	27, // 51: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
-	30, // 52: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
-	32, // 53: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
-	17, // 54: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
-	17, // 55: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
-	34, // 56: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
-	12, // 57: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
-	12, // 58: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
-	22, // 59: ncn.v1.ValidatorService.GetSubnetLog:output_type -> ncn.v1.SubnetLog
-	41, // [41:60] is the sub-list for method output_type
-	22, // [22:41] is the sub-list for method input_type
+	35, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
+	33, // 38: ncn.v1.P2PRegistryService.GetPlugin:input_type -> ncn.v1.GetPluginRequest
+	11, // 39: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 40: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
+	23, // 41: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
+	4,  // 42: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
+	6,  // 43: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
+	8,  // 44: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
+	2,  // 45: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
+	14, // 46: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
+	16, // 47: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
+	17, // 48: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 49: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 50: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
+	26, // 51: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
+	27, // 52: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
+	30, // 53: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
+	32, // 54: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
+	17, // 55: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
+	17, // 56: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
+	36, // 57: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
+	34, // 58: ncn.v1.P2PRegistryService.GetPlugin:output_type -> ncn.v1.PluginBlob
+	12, // 59: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
+	12, // 60: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
+	22, // 61: ncn.v1.ValidatorService.GetSubnetLog:output_type -> ncn.v1.SubnetLog
+	42, // [42:62] is the sub-list for method output_type
+	22, // [22:42] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -2711,7 +2818,7 @@ func file_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registry_proto_rawDesc), len(file_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   37,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

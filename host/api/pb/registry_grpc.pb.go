@@ -39,6 +39,7 @@ const (
 	P2PRegistryService_ActivatePlugins_FullMethodName                = "/ncn.v1.P2PRegistryService/ActivatePlugins"
 	P2PRegistryService_RollbackPlugins_FullMethodName                = "/ncn.v1.P2PRegistryService/RollbackPlugins"
 	P2PRegistryService_ListPlugins_FullMethodName                    = "/ncn.v1.P2PRegistryService/ListPlugins"
+	P2PRegistryService_GetPlugin_FullMethodName                      = "/ncn.v1.P2PRegistryService/GetPlugin"
 )
 
 // P2PRegistryServiceClient is the client API for P2PRegistryService service.
@@ -72,6 +73,10 @@ type P2PRegistryServiceClient interface {
 	ActivatePlugins(ctx context.Context, in *SignedActivation, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	RollbackPlugins(ctx context.Context, in *SignedActivation, opts ...grpc.CallOption) (*SubnetMetadata, error)
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
+	// GetPlugin returns a stored plugin's module and manifest, for gateways
+	// that run a subnet's plugins themselves (they check the hash and the
+	// owner's signature).
+	GetPlugin(ctx context.Context, in *GetPluginRequest, opts ...grpc.CallOption) (*PluginBlob, error)
 }
 
 type p2PRegistryServiceClient struct {
@@ -251,6 +256,16 @@ func (c *p2PRegistryServiceClient) ListPlugins(ctx context.Context, in *ListPlug
 	return out, nil
 }
 
+func (c *p2PRegistryServiceClient) GetPlugin(ctx context.Context, in *GetPluginRequest, opts ...grpc.CallOption) (*PluginBlob, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PluginBlob)
+	err := c.cc.Invoke(ctx, P2PRegistryService_GetPlugin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // P2PRegistryServiceServer is the server API for P2PRegistryService service.
 // All implementations must embed UnimplementedP2PRegistryServiceServer
 // for forward compatibility.
@@ -282,6 +297,10 @@ type P2PRegistryServiceServer interface {
 	ActivatePlugins(context.Context, *SignedActivation) (*SubnetMetadata, error)
 	RollbackPlugins(context.Context, *SignedActivation) (*SubnetMetadata, error)
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
+	// GetPlugin returns a stored plugin's module and manifest, for gateways
+	// that run a subnet's plugins themselves (they check the hash and the
+	// owner's signature).
+	GetPlugin(context.Context, *GetPluginRequest) (*PluginBlob, error)
 	mustEmbedUnimplementedP2PRegistryServiceServer()
 }
 
@@ -339,6 +358,9 @@ func (UnimplementedP2PRegistryServiceServer) RollbackPlugins(context.Context, *S
 }
 func (UnimplementedP2PRegistryServiceServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPlugins not implemented")
+}
+func (UnimplementedP2PRegistryServiceServer) GetPlugin(context.Context, *GetPluginRequest) (*PluginBlob, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPlugin not implemented")
 }
 func (UnimplementedP2PRegistryServiceServer) mustEmbedUnimplementedP2PRegistryServiceServer() {}
 func (UnimplementedP2PRegistryServiceServer) testEmbeddedByValue()                            {}
@@ -642,6 +664,24 @@ func _P2PRegistryService_ListPlugins_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _P2PRegistryService_GetPlugin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPluginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(P2PRegistryServiceServer).GetPlugin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: P2PRegistryService_GetPlugin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(P2PRegistryServiceServer).GetPlugin(ctx, req.(*GetPluginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // P2PRegistryService_ServiceDesc is the grpc.ServiceDesc for P2PRegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -708,6 +748,10 @@ var P2PRegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPlugins",
 			Handler:    _P2PRegistryService_ListPlugins_Handler,
+		},
+		{
+			MethodName: "GetPlugin",
+			Handler:    _P2PRegistryService_GetPlugin_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
