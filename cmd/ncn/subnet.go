@@ -86,16 +86,50 @@ func (c *subnetCmd) key(e env) (*ecdsa.PrivateKey, error) {
 	return c.keys.load(e)
 }
 
-// dial returns a client of the registry and the context for its calls;
-// close it when done.
-func (c *subnetCmd) dial(ctx context.Context) (pb.P2PRegistryServiceClient, context.Context, func(), error) {
+// parseChecked parses args, wanting n positional arguments (what names
+// them; n == 0: none), and checks the shared flags.
+func (c *subnetCmd) parseChecked(e env, args []string, n int, what string) ([]string, error) {
+	var pos []string
+	var err error
+	if n == 0 {
+		err = c.parse(e, args)
+	} else {
+		pos, err = c.parseArgs(e, args, n, what)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pos, c.check()
+}
+
+// session dials the registry and runs f with a client and the context for
+// its calls, then closes the connection. An error of the registry's that f
+// returns comes back as a person reads it (rpcError).
+func (c *subnetCmd) session(ctx context.Context, f func(context.Context, pb.P2PRegistryServiceClient) error) error {
 	conn, err := grpc.NewClient(*c.registry, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20), grpc.MaxCallRecvMsgSize(64<<20)))
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("registry %s: %w", *c.registry, err)
+		return fmt.Errorf("registry %s: %w", *c.registry, err)
 	}
+	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
-	return pb.NewP2PRegistryServiceClient(conn), ctx, func() { cancel(); conn.Close() }, nil
+	defer cancel()
+	if err := f(ctx, pb.NewP2PRegistryServiceClient(conn)); err != nil {
+		return c.rpcError(err)
+	}
+	return nil
+}
+
+// sessionShow runs call in a session and prints the subnet it answers
+// with, as `show` does.
+func (c *subnetCmd) sessionShow(ctx context.Context, e env, call func(context.Context, pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error)) error {
+	return c.session(ctx, func(ctx context.Context, rc pb.P2PRegistryServiceClient) error {
+		s, err := call(ctx, rc)
+		if err != nil {
+			return err
+		}
+		return c.showSubnet(ctx, e, rc, s)
+	})
 }
 
 // rpcError is a registry's error as a person reads it.
@@ -201,11 +235,25 @@ func messages[T proto.Message](ms []T) []proto.Message {
 	return out
 }
 
+// printList prints items as the JSON list key (--json), or as a table: the
+// header, then each item's row.
+func printList[T proto.Message](c *subnetCmd, e env, key string, items []T, header string, row func(w io.Writer, item T)) error {
+	if *c.jsonOut {
+		return printJSON(e.stdout, nil, map[string][]proto.Message{key: messages(items)})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, item := range items {
+		row(tw, item)
+	}
+	return tw.Flush()
+}
+
 // showSubnet prints a subnet with its active plugins, as `show` does.
 func (c *subnetCmd) showSubnet(ctx context.Context, e env, rc pb.P2PRegistryServiceClient, s *pb.SubnetMetadata) error {
 	ps, err := rc.ListPlugins(ctx, &pb.ListPluginsRequest{Subnet: s.Id})
 	if err != nil {
-		return c.rpcError(err)
+		return err
 	}
 	if *c.jsonOut {
 		return printJSON(e.stdout, map[string]proto.Message{"subnet": s}, map[string][]proto.Message{"plugins": messages(ps.Plugins)})
@@ -282,10 +330,7 @@ func runSubnetCreate(ctx context.Context, e env, args []string) error {
 	c.Var(&pluginVals, "plugin", "`KIND=SHA256`: an uploaded plugin instead of the builtin for KIND (repeatable)")
 	validators := c.Uint("validators", 0, "N: validators asked per request (default: the network's)")
 	quorum := c.Uint("quorum", 0, "M: signatures needed, at most N (default: the network's)")
-	if err := c.parse(e, args); err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
+	if _, err := c.parseChecked(e, args, 0, ""); err != nil {
 		return err
 	}
 	if *name == "" {
@@ -307,16 +352,9 @@ func runSubnetCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	s, err := rc.CreateSubnet(ctx, req)
-	if err != nil {
-		return c.rpcError(err)
-	}
-	return c.showSubnet(ctx, e, rc, s)
+	return c.sessionShow(ctx, e, func(ctx context.Context, rc pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error) {
+		return rc.CreateSubnet(ctx, req)
+	})
 }
 
 const subnetUpdateHelp = `
@@ -343,11 +381,8 @@ func runSubnetUpdate(ctx context.Context, e env, args []string) error {
 	validators := c.Uint("validators", 0, "N: validators asked per request (0 with --quorum 0: the network's)")
 	quorum := c.Uint("quorum", 0, "M: signatures needed, at most N")
 	seq := c.Uint64("seq", 0, "sequence number to sign (default: the subnet's current one plus 1)")
-	pos, err := c.parseArgs(e, args, 1, "the SUBNET id")
+	pos, err := c.parseChecked(e, args, 1, "the SUBNET id")
 	if err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
 		return err
 	}
 	set := map[string]bool{}
@@ -362,49 +397,42 @@ func runSubnetUpdate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	cur, err := rc.GetSubnet(ctx, &pb.GetSubnetRequest{Id: pos[0]})
-	if err != nil {
-		return c.rpcError(err)
-	}
-	if addr := crypto.PubkeyToAddress(key.PublicKey); cur.Owner == "" || common.HexToAddress(cur.Owner) != addr {
-		return fmt.Errorf("key %s is not the owner of subnet %s (owner %s)", strings.ToLower(addr.Hex()), cur.Id, noneIfEmpty(cur.Owner))
-	}
-	next := proto.Clone(cur).(*pb.SubnetMetadata)
-	next.Plugins, next.ConfigHash = nil, ""
-	if next.Params == nil {
-		next.Params = map[string]string{}
-	}
-	maps.Copy(next.Params, params)
-	for _, k := range unset {
-		delete(next.Params, k)
-	}
-	switch {
-	case *noModels:
-		next.Models = nil
-	case len(models) > 0:
-		next.Models = models
-	}
-	if set["validators"] {
-		next.Validators, next.Quorum = uint32(*validators), uint32(*quorum)
-	}
-	next.Seq = cur.Seq + 1
-	if *seq != 0 {
-		next.Seq = *seq
-	}
-	req, err := registry.SignSubnet(key, next)
-	if err != nil {
-		return err
-	}
-	s, err := rc.UpdateSubnet(ctx, req)
-	if err != nil {
-		return c.rpcError(err)
-	}
-	return c.showSubnet(ctx, e, rc, s)
+	return c.sessionShow(ctx, e, func(ctx context.Context, rc pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error) {
+		cur, err := rc.GetSubnet(ctx, &pb.GetSubnetRequest{Id: pos[0]})
+		if err != nil {
+			return nil, err
+		}
+		if addr := crypto.PubkeyToAddress(key.PublicKey); cur.Owner == "" || common.HexToAddress(cur.Owner) != addr {
+			return nil, fmt.Errorf("key %s is not the owner of subnet %s (owner %s)", strings.ToLower(addr.Hex()), cur.Id, noneIfEmpty(cur.Owner))
+		}
+		next := proto.Clone(cur).(*pb.SubnetMetadata)
+		next.Plugins, next.ConfigHash = nil, ""
+		if next.Params == nil {
+			next.Params = map[string]string{}
+		}
+		maps.Copy(next.Params, params)
+		for _, k := range unset {
+			delete(next.Params, k)
+		}
+		switch {
+		case *noModels:
+			next.Models = nil
+		case len(models) > 0:
+			next.Models = models
+		}
+		if set["validators"] {
+			next.Validators, next.Quorum = uint32(*validators), uint32(*quorum)
+		}
+		next.Seq = cur.Seq + 1
+		if *seq != 0 {
+			next.Seq = *seq
+		}
+		req, err := registry.SignSubnet(key, next)
+		if err != nil {
+			return nil, err
+		}
+		return rc.UpdateSubnet(ctx, req)
+	})
 }
 
 const subnetShowHelp = `
@@ -419,23 +447,13 @@ Examples:
 
 func runSubnetShow(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet show", "[flags] SUBNET", subnetShowHelp, false)
-	pos, err := c.parseArgs(e, args, 1, "the SUBNET id")
+	pos, err := c.parseChecked(e, args, 1, "the SUBNET id")
 	if err != nil {
 		return err
 	}
-	if err := c.check(); err != nil {
-		return err
-	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	s, err := rc.GetSubnet(ctx, &pb.GetSubnetRequest{Id: pos[0]})
-	if err != nil {
-		return c.rpcError(err)
-	}
-	return c.showSubnet(ctx, e, rc, s)
+	return c.sessionShow(ctx, e, func(ctx context.Context, rc pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error) {
+		return rc.GetSubnet(ctx, &pb.GetSubnetRequest{Id: pos[0]})
+	})
 }
 
 const subnetListHelp = `
@@ -450,10 +468,7 @@ Examples:
 func runSubnetList(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet list", "[flags]", subnetListHelp, false)
 	owner := c.String("owner", "", "only the subnets of this owner `address`")
-	if err := c.parse(e, args); err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
+	if _, err := c.parseChecked(e, args, 0, ""); err != nil {
 		return err
 	}
 	if *owner != "" && !common.IsHexAddress(*owner) {
@@ -462,24 +477,15 @@ func runSubnetList(ctx context.Context, e env, args []string) error {
 	if *owner != "" {
 		*owner = strings.ToLower(common.HexToAddress(*owner).Hex())
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	l, err := rc.ListSubnets(ctx, &pb.ListSubnetsRequest{Owner: *owner})
-	if err != nil {
-		return c.rpcError(err)
-	}
-	if *c.jsonOut {
-		return printJSON(e.stdout, nil, map[string][]proto.Message{"subnets": messages(l.Subnets)})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tOWNER\tSEQ\tCONFIG HASH")
-	for _, s := range l.Subnets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Id, s.Name, s.Owner, s.Seq, s.ConfigHash)
-	}
-	return tw.Flush()
+	return c.session(ctx, func(ctx context.Context, rc pb.P2PRegistryServiceClient) error {
+		l, err := rc.ListSubnets(ctx, &pb.ListSubnetsRequest{Owner: *owner})
+		if err != nil {
+			return err
+		}
+		return printList(c, e, "subnets", l.Subnets, "ID\tNAME\tOWNER\tSEQ\tCONFIG HASH", func(w io.Writer, s *pb.SubnetMetadata) {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Id, s.Name, s.Owner, s.Seq, s.ConfigHash)
+		})
+	})
 }
 
 const subnetPluginUploadHelp = `
@@ -501,11 +507,8 @@ func runSubnetPluginUpload(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet plugin upload", "--subnet ID [--manifest FILE] PLUGIN.wasm", subnetPluginUploadHelp, false)
 	subnet := c.String("subnet", "", "the subnet `id` whose owner signed the manifest (required)")
 	manifestPath := c.String("manifest", "", "signed manifest `file` (default: PLUGIN.wasm with the suffix .manifest.json)")
-	pos, err := c.parseArgs(e, args, 1, "the plugin module PLUGIN.wasm")
+	pos, err := c.parseChecked(e, args, 1, "the plugin module PLUGIN.wasm")
 	if err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
 		return err
 	}
 	if *subnet == "" {
@@ -522,22 +525,19 @@ func runSubnetPluginUpload(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	p, err := rc.UploadPlugin(ctx, &pb.UploadPluginRequest{Subnet: *subnet, Wasm: wasm, Manifest: manifest})
-	if err != nil {
-		return c.rpcError(err)
-	}
-	if *c.jsonOut {
-		return printJSON(e.stdout, map[string]proto.Message{"plugin": p}, nil)
-	}
-	fmt.Fprintf(e.stdout, "uploaded    %s@%s\nsha256      %s\nkinds       %s\nowner       %s\nself-tests  %d passed on the registry\n",
-		p.Name, p.Version, p.Sha256, strings.Join(p.Kinds, ","), p.Owner, p.SelfTests)
-	fmt.Fprintf(e.stdout, "\nActivate it with:\n  ncn subnet plugin activate --registry %s --subnet %s --key OWNER-KEY --plugin %s\n", *c.registry, *subnet, p.Sha256)
-	return nil
+	return c.session(ctx, func(ctx context.Context, rc pb.P2PRegistryServiceClient) error {
+		p, err := rc.UploadPlugin(ctx, &pb.UploadPluginRequest{Subnet: *subnet, Wasm: wasm, Manifest: manifest})
+		if err != nil {
+			return err
+		}
+		if *c.jsonOut {
+			return printJSON(e.stdout, map[string]proto.Message{"plugin": p}, nil)
+		}
+		fmt.Fprintf(e.stdout, "uploaded    %s@%s\nsha256      %s\nkinds       %s\nowner       %s\nself-tests  %d passed on the registry\n",
+			p.Name, p.Version, p.Sha256, strings.Join(p.Kinds, ","), p.Owner, p.SelfTests)
+		fmt.Fprintf(e.stdout, "\nActivate it with:\n  ncn subnet plugin activate --registry %s --subnet %s --key OWNER-KEY --plugin %s\n", *c.registry, *subnet, p.Sha256)
+		return nil
+	})
 }
 
 const subnetPluginActivateHelp = `
@@ -560,10 +560,7 @@ func runSubnetPluginActivate(ctx context.Context, e env, args []string) error {
 	var pluginVals pathList
 	c.Var(&pluginVals, "plugin", "`[KIND=]SHA256` of an uploaded plugin (repeatable; at least one)")
 	seq := c.Uint64("seq", 0, "sequence number to sign (default: the subnet's current one plus 1)")
-	if err := c.parse(e, args); err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
+	if _, err := c.parseChecked(e, args, 0, ""); err != nil {
 		return err
 	}
 	if *subnet == "" {
@@ -579,55 +576,52 @@ func runSubnetPluginActivate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	plugins, err := c.pluginArgs(pluginVals, func(sha string) ([]string, error) {
-		all, err := rc.ListPlugins(ctx, &pb.ListPluginsRequest{})
-		if err != nil {
-			return nil, c.rpcError(err)
-		}
-		for _, p := range all.Plugins {
-			if p.Sha256 == sha {
-				return p.Kinds, nil
+	return c.sessionShow(ctx, e, func(ctx context.Context, rc pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error) {
+		plugins, err := c.pluginArgs(pluginVals, func(sha string) ([]string, error) {
+			all, err := rc.ListPlugins(ctx, &pb.ListPluginsRequest{})
+			if err != nil {
+				return nil, err
 			}
-		}
-		return nil, fmt.Errorf("plugin %s is not stored on registry %s: upload it first", sha, *c.registry)
-	})
-	if err != nil {
-		return err
-	}
-	return c.change(ctx, e, rc, key, *subnet, *seq, func(a *pb.SignedActivation) (*pb.SubnetMetadata, error) {
-		a.Plugins = plugins
-		signed, err := registry.SignActivation(key, a)
+			for _, p := range all.Plugins {
+				if p.Sha256 == sha {
+					return p.Kinds, nil
+				}
+			}
+			return nil, fmt.Errorf("plugin %s is not stored on registry %s: upload it first", sha, *c.registry)
+		})
 		if err != nil {
 			return nil, err
 		}
-		return rc.ActivatePlugins(ctx, signed)
+		return c.change(ctx, e, rc, key, *subnet, *seq, func(a *pb.SignedActivation) { a.Plugins = plugins }, rc.ActivatePlugins)
 	})
 }
 
-// change signs and sends an activation or rollback at the subnet's next
-// seq (or seq), and prints the subnet with the config hash it had before.
+// change signs an activation or rollback (set fills in which) at the
+// subnet's next seq (or seq) and sends it; it prints the config hash the
+// subnet had before and returns the subnet.
 func (c *subnetCmd) change(ctx context.Context, e env, rc pb.P2PRegistryServiceClient, key *ecdsa.PrivateKey, subnet string, seq uint64,
-	send func(*pb.SignedActivation) (*pb.SubnetMetadata, error)) error {
+	set func(*pb.SignedActivation), send func(context.Context, *pb.SignedActivation, ...grpc.CallOption) (*pb.SubnetMetadata, error)) (*pb.SubnetMetadata, error) {
 	cur, err := rc.GetSubnet(ctx, &pb.GetSubnetRequest{Id: subnet})
 	if err != nil {
-		return c.rpcError(err)
+		return nil, err
 	}
 	if seq == 0 {
 		seq = cur.Seq + 1
 	}
-	s, err := send(&pb.SignedActivation{Subnet: cur.Id, Seq: seq})
+	a := &pb.SignedActivation{Subnet: cur.Id, Seq: seq}
+	set(a)
+	signed, err := registry.SignActivation(key, a)
 	if err != nil {
-		return c.rpcError(err)
+		return nil, err
+	}
+	s, err := send(ctx, signed)
+	if err != nil {
+		return nil, err
 	}
 	if !*c.jsonOut {
 		fmt.Fprintf(e.stdout, "config hash %s -> %s\n\n", cur.ConfigHash, s.ConfigHash)
 	}
-	return c.showSubnet(ctx, e, rc, s)
+	return s, nil
 }
 
 const subnetPluginRollbackHelp = `
@@ -646,10 +640,7 @@ func runSubnetPluginRollback(ctx context.Context, e env, args []string) error {
 	subnet := c.String("subnet", "", "the subnet `id` (required)")
 	back := c.Uint("back", 1, "how many activations back, at least 1")
 	seq := c.Uint64("seq", 0, "sequence number to sign (default: the subnet's current one plus 1)")
-	if err := c.parse(e, args); err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
+	if _, err := c.parseChecked(e, args, 0, ""); err != nil {
 		return err
 	}
 	if *subnet == "" {
@@ -662,18 +653,8 @@ func runSubnetPluginRollback(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return c.change(ctx, e, rc, key, *subnet, *seq, func(a *pb.SignedActivation) (*pb.SubnetMetadata, error) {
-		a.Back = uint32(*back)
-		signed, err := registry.SignActivation(key, a)
-		if err != nil {
-			return nil, err
-		}
-		return rc.RollbackPlugins(ctx, signed)
+	return c.sessionShow(ctx, e, func(ctx context.Context, rc pb.P2PRegistryServiceClient) (*pb.SubnetMetadata, error) {
+		return c.change(ctx, e, rc, key, *subnet, *seq, func(a *pb.SignedActivation) { a.Back = uint32(*back) }, rc.RollbackPlugins)
 	})
 }
 
@@ -690,36 +671,24 @@ Examples:
 func runSubnetPluginList(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet plugin list", "[--subnet ID] [flags]", subnetPluginListHelp, false)
 	subnet := c.String("subnet", "", "only the plugins active in this subnet `id`")
-	if err := c.parse(e, args); err != nil {
+	if _, err := c.parseChecked(e, args, 0, ""); err != nil {
 		return err
 	}
-	if err := c.check(); err != nil {
-		return err
-	}
-	rc, ctx, done, err := c.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	l, err := rc.ListPlugins(ctx, &pb.ListPluginsRequest{Subnet: *subnet})
-	if err != nil {
-		return c.rpcError(err)
-	}
-	if *c.jsonOut {
-		return printJSON(e.stdout, nil, map[string][]proto.Message{"plugins": messages(l.Plugins)})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tKINDS\tSHA256\tOWNER")
-	for _, p := range l.Plugins {
-		kinds := strings.Join(p.Kinds, ",")
-		if *subnet != "" {
-			kinds = strings.Join(p.ActiveKinds, ",")
+	return c.session(ctx, func(ctx context.Context, rc pb.P2PRegistryServiceClient) error {
+		l, err := rc.ListPlugins(ctx, &pb.ListPluginsRequest{Subnet: *subnet})
+		if err != nil {
+			return err
 		}
-		owner := p.Owner
-		if common.HexToAddress(owner) == (common.Address{}) {
-			owner = "builtin"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, kinds, p.Sha256, owner)
-	}
-	return tw.Flush()
+		return printList(c, e, "plugins", l.Plugins, "NAME\tVERSION\tKINDS\tSHA256\tOWNER", func(w io.Writer, p *pb.PluginInfo) {
+			kinds := strings.Join(p.Kinds, ",")
+			if *subnet != "" {
+				kinds = strings.Join(p.ActiveKinds, ",")
+			}
+			owner := p.Owner
+			if common.HexToAddress(owner) == (common.Address{}) {
+				owner = "builtin"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, kinds, p.Sha256, owner)
+		})
+	})
 }
