@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/devchain"
-	"github.com/ncn-network/ncn/host/registry"
+	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
 
 // netlab is network namespaces this test makes: a hub namespace with a
@@ -100,12 +99,7 @@ func TestRegistryPartition(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs processes in network namespaces")
 	}
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must run the partition test as root")
-		}
-		t.Skip("network namespaces need root; CI runs this as root")
-	}
+	sandboxtest.RequireRoot(t, "network namespaces")
 	bin := ncnBinary(t)
 	lab := newNetlab(t)
 	dir := t.TempDir()
@@ -141,19 +135,9 @@ func TestRegistryPartition(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sees := func(i, want int) error {
-		all, err := nodes[i].discover(ctx, pb.NodeRole_NODE_ROLE_UNSPECIFIED)
-		if err != nil {
-			return err
-		}
-		if len(all) != want {
-			return fmt.Errorf("node %d sees %d nodes, want %d", i, len(all), want)
-		}
-		return nil
-	}
 	waitFor(t, 30*time.Second, func() error {
 		for i := range n {
-			if err := sees(i, n); err != nil {
+			if err := sees(ctx, nodes, i, n); err != nil {
 				return err
 			}
 		}
@@ -162,41 +146,20 @@ func TestRegistryPartition(t *testing.T) {
 
 	lab.cut(3, n, true)
 	t.Log("node 3 cut off")
-	key := func(role string) *keyed {
-		a, _ := m.Account(role)
-		k, err := chain.LoadKey(a.Keystore, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &keyed{k, a.Address}
-	}
-	compute, gateway, client := key("compute"), key("gateway"), key("client")
-	for _, r := range []struct {
-		k    *keyed
-		info *pb.NodeInfo
-	}{
-		{compute, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"default"}, Models: []string{"digits"}}},
-		{gateway, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_GATEWAY}},
-	} {
-		req, err := registry.SignRegistration(r.k.key, r.info, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := nodes[0].registry.RegisterNode(ctx, req); err != nil {
-			t.Fatal(err)
-		}
-	}
+	compute, gateway, client := devKey(t, m, "compute"), devKey(t, m, "gateway"), devKey(t, m, "client")
+	register(ctx, t, nodes[0], compute, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"default"}, Models: []string{"digits"}})
+	register(ctx, t, nodes[0], gateway, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_GATEWAY})
 	stop := heartbeat(ctx, t, nodes[0], compute, gateway)
 	defer stop()
 	waitFor(t, 30*time.Second, func() error {
 		for _, i := range []int{0, 1, 2} {
-			if err := sees(i, n+2); err != nil {
+			if err := sees(ctx, nodes, i, n+2); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err := sees(3, n+2); err == nil {
+	if err := sees(ctx, nodes, 3, n+2); err == nil {
 		t.Fatal("the cut-off node saw the new registrations")
 	}
 	quote := quoter(t, m, compute, gateway, client)
@@ -206,6 +169,6 @@ func TestRegistryPartition(t *testing.T) {
 
 	lab.cut(3, n, false)
 	healed := time.Now()
-	waitFor(t, 60*time.Second, func() error { return sees(3, n+2) })
+	waitFor(t, 60*time.Second, func() error { return sees(ctx, nodes, 3, n+2) })
 	t.Logf("node 3 caught up %s after the link healed", time.Since(healed).Round(time.Millisecond))
 }

@@ -174,43 +174,18 @@ func TestRegistryNetwork(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	key := func(role string) *keyed {
-		a, _ := m.Account(role)
-		k, err := chain.LoadKey(a.Keystore, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &keyed{k, a.Address}
-	}
-	compute, gateway, client := key("compute"), key("gateway"), key("client")
-	for _, reg := range []struct {
-		k    *keyed
-		info *pb.NodeInfo
-	}{
-		{compute, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"default"}, Models: []string{"digits"}, Endpoints: []string{"127.0.0.1:1"}}},
-		{gateway, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_GATEWAY, Endpoints: []string{"127.0.0.1:2"}}},
-	} {
-		req, err := registry.SignRegistration(reg.k.key, reg.info, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := nodes[0].registry.RegisterNode(ctx, req); err != nil {
-			t.Fatal(err)
-		}
-	}
+	compute, gateway, client := devKey(t, m, "compute"), devKey(t, m, "gateway"), devKey(t, m, "client")
+	register(ctx, t, nodes[0], compute, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{"default"}, Models: []string{"digits"}, Endpoints: []string{"127.0.0.1:1"}})
+	register(ctx, t, nodes[0], gateway, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_GATEWAY, Endpoints: []string{"127.0.0.1:2"}})
 	// Keep the compute node and gateway alive from their registration on.
 	stopBeats := heartbeat(ctx, t, nodes[0], compute, gateway)
 	defer stopBeats()
 	// Every node learns of every validator and both nodes by gossip.
 	start := time.Now()
 	waitFor(t, 30*time.Second, func() error {
-		for i, nd := range nodes {
-			all, err := nd.discover(ctx, pb.NodeRole_NODE_ROLE_UNSPECIFIED)
-			if err != nil {
+		for i := range nodes {
+			if err := sees(ctx, nodes, i, n+2); err != nil {
 				return err
-			}
-			if len(all) != n+2 {
-				return fmt.Errorf("node %d sees %d nodes, want %d", i, len(all), n+2)
 			}
 		}
 		return nil
@@ -302,6 +277,41 @@ func peerID(addr string) string {
 type keyed struct {
 	key  *ecdsa.PrivateKey
 	addr common.Address
+}
+
+// devKey is the key of the dev chain's account for role.
+func devKey(t *testing.T, m devchain.Manifest, role string) *keyed {
+	t.Helper()
+	a, _ := m.Account(role)
+	k, err := chain.LoadKey(a.Keystore, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &keyed{k, a.Address}
+}
+
+// register registers a node at r, signed by its key k, at sequence 1.
+func register(ctx context.Context, t *testing.T, r *registryProc, k *keyed, info *pb.NodeInfo) {
+	t.Helper()
+	req, err := registry.SignRegistration(k.key, info, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.registry.RegisterNode(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sees checks that node i of nodes discovers want nodes of every role.
+func sees(ctx context.Context, nodes []*registryProc, i, want int) error {
+	all, err := nodes[i].discover(ctx, pb.NodeRole_NODE_ROLE_UNSPECIFIED)
+	if err != nil {
+		return err
+	}
+	if len(all) != want {
+		return fmt.Errorf("node %d sees %d nodes, want %d", i, len(all), want)
+	}
+	return nil
 }
 
 func randomBytes(n int) []byte {

@@ -1,7 +1,8 @@
-// Package sandboxtest helps tests that start real sandboxes: it checks the
-// machine can run the strict profile, and skips the test saying why when
-// it cannot, except under CI, which runs as root with every layer and
-// where a skipped escape test would hide a hole, so there it fails.
+// Package sandboxtest helps tests that need what only some machines have:
+// root, every sandbox layer, a tool `make deps` installs. It skips such a
+// test, saying why, where it cannot run, except under CI, which runs as
+// root with every layer and every tool and where a skipped test (an escape
+// test above all) would hide a hole, so there it fails.
 package sandboxtest
 
 import (
@@ -17,11 +18,27 @@ import (
 func Require(tb testing.TB) {
 	tb.Helper()
 	if why := unavailable(); why != "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("CI must run the sandbox tests, but %s", why)
-		}
-		tb.Skipf("skipping: %s (CI runs these as root)", why)
+		SkipUnlessCI(tb, why)
 	}
+}
+
+// RequireRoot skips (or, under CI, fails) tb unless this process is root;
+// what names what needs root ("network namespaces").
+func RequireRoot(tb testing.TB, what string) {
+	tb.Helper()
+	if os.Getuid() != 0 {
+		SkipUnlessCI(tb, what+" need root")
+	}
+}
+
+// SkipUnlessCI skips tb, saying why it cannot run here, or under CI (CI set
+// in the environment), where every test must run, fails it.
+func SkipUnlessCI(tb testing.TB, why string) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("CI must run this test, but %s", why)
+	}
+	tb.Skipf("skipping: %s (CI runs this test)", why)
 }
 
 func unavailable() string {
