@@ -104,22 +104,13 @@ func (v *Validator) Check(key string, value []byte) (*Record, error) {
 }
 
 func (v *Validator) checkPayload(r *Record, signer common.Address) error {
-	wantSigner := func(owner common.Address) error {
-		if signer != owner {
-			return fmt.Errorf("signed by %s, describes %s: %w", signer, owner, ErrWrongSigner)
-		}
-		return nil
-	}
 	switch r.Namespace {
 	case NamespaceNode:
 		d, err := DecodeNode(r.Payload)
 		if err != nil {
 			return err
 		}
-		if !bytes.Equal(d.Address[:], r.Key) {
-			return fmt.Errorf("descriptor of %s under key %x: %w", d.Address, r.Key, ErrKeyMismatch)
-		}
-		if err := checkPeerID(d.PeerID); err != nil {
+		if err := checkAddressed(r.Key, d.Address, d.PeerID); err != nil {
 			return err
 		}
 		if len(d.Roles) == 0 {
@@ -130,37 +121,28 @@ func (v *Validator) checkPayload(r *Record, signer common.Address) error {
 				return fmt.Errorf("node descriptor role %q: %w", role, ErrMalformed)
 			}
 		}
-		return wantSigner(d.Address)
+		return checkSigner(signer, d.Address)
 	case NamespaceValidator:
 		d, err := DecodeValidator(r.Payload)
 		if err != nil {
 			return err
 		}
-		if !bytes.Equal(d.Address[:], r.Key) {
-			return fmt.Errorf("descriptor of %s under key %x: %w", d.Address, r.Key, ErrKeyMismatch)
-		}
-		if err := checkPeerID(d.PeerID); err != nil {
+		if err := checkAddressed(r.Key, d.Address, d.PeerID); err != nil {
 			return err
 		}
-		return wantSigner(d.Address)
+		return checkSigner(signer, d.Address)
 	case NamespaceSubnet:
 		d, err := DecodeSubnet(r.Payload)
 		if err != nil {
 			return err
 		}
-		if id := SubnetID(d.Owner, d.Name); !bytes.Equal(id[:], r.Key) {
-			return fmt.Errorf("subnet %q of %s has id %s: %w", d.Name, d.Owner, id, ErrKeyMismatch)
-		}
-		return wantSigner(d.Owner)
+		return checkOwned(r.Key, signer, "subnet", SubnetID(d.Owner, d.Name), d.Owner, d.Name)
 	case NamespaceModel:
 		d, err := DecodeModel(r.Payload)
 		if err != nil {
 			return err
 		}
-		if id := ModelID(d.Owner, d.Name); !bytes.Equal(id[:], r.Key) {
-			return fmt.Errorf("model %q of %s has id %s: %w", d.Name, d.Owner, id, ErrKeyMismatch)
-		}
-		return wantSigner(d.Owner)
+		return checkOwned(r.Key, signer, "model", ModelID(d.Owner, d.Name), d.Owner, d.Name)
 	case NamespacePlugin:
 		if v.Plugins == nil {
 			return ErrNoVerifier
@@ -168,6 +150,32 @@ func (v *Validator) checkPayload(r *Record, signer common.Address) error {
 		return v.Plugins.VerifyPlugin(Hash(r.Key), signer, r.Payload)
 	}
 	return fmt.Errorf("namespace %d: %w", r.Namespace, ErrMalformed)
+}
+
+// checkAddressed checks a node's or validator's descriptor: stored under
+// its address, with a valid peer id.
+func checkAddressed(key []byte, addr common.Address, peerID string) error {
+	if !bytes.Equal(addr[:], key) {
+		return fmt.Errorf("descriptor of %s under key %x: %w", addr, key, ErrKeyMismatch)
+	}
+	return checkPeerID(peerID)
+}
+
+// checkOwned checks the record of what (a subnet or a model) called name:
+// stored under its id, and signed by its owner.
+func checkOwned(key []byte, signer common.Address, what string, id Hash, owner common.Address, name string) error {
+	if !bytes.Equal(id[:], key) {
+		return fmt.Errorf("%s %q of %s has id %s: %w", what, name, owner, id, ErrKeyMismatch)
+	}
+	return checkSigner(signer, owner)
+}
+
+// checkSigner wants a record signed by the owner it describes.
+func checkSigner(signer, owner common.Address) error {
+	if signer != owner {
+		return fmt.Errorf("signed by %s, describes %s: %w", signer, owner, ErrWrongSigner)
+	}
+	return nil
 }
 
 func checkPeerID(s string) error {
