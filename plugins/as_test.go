@@ -65,22 +65,54 @@ func loadAS(t testing.TB) *plugins.Plugin {
 // and typed through Select.
 func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 	p := loadAS(t)
+	ran := passVectors(t, p, func(k abi.Kind) bool { return k == abi.KindSelect }, func(t *testing.T, v abi.Vector) {
+		var in abi.SelectInput
+		if err := json.Unmarshal(v.Input, &in); err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		checkAgainstGo(t, p, abi.EncodeSelectInput(&in, abi.FormBinary))
+
+		out, _, err := p.Select(context.Background(), &in)
+		if v.Error != "" {
+			if plugins.Code(err) != v.Error {
+				t.Fatalf("Select: got %v, want error %s", err, v.Error)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Select: %v", err)
+		}
+		var want abi.SelectOutput
+		if err := json.Unmarshal(v.Output, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(out, &want) {
+			t.Fatalf("Select: got %+v, want %+v", out, want)
+		}
+	})
+	if ran < 30 {
+		t.Fatalf("ran %d vectors; the file has fewer select vectors than expected", ran)
+	}
+}
+
+// passVectors runs, as subtests of t, the abi vectors of the kinds keep
+// accepts: each input through p.Call, wanting the vector's error code or
+// its output (the same JSON document), then more(t, v). It returns how
+// many it ran.
+func passVectors(t *testing.T, p *plugins.Plugin, keep func(abi.Kind) bool, more func(t *testing.T, v abi.Vector)) int {
+	t.Helper()
 	vs, err := abi.Vectors()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ran := 0
 	for _, v := range vs {
-		if v.Kind != abi.KindSelect {
+		if !keep(v.Kind) {
 			continue
-		}
-		var in abi.SelectInput
-		if err := json.Unmarshal(v.Input, &in); err != nil {
-			t.Fatalf("%s: %v", v.Name, err)
 		}
 		ran++
 		t.Run(v.Name, func(t *testing.T) {
-			res, err := p.Call(context.Background(), abi.KindSelect, v.Input)
+			res, err := p.Call(context.Background(), v.Kind, v.Input)
 			if v.Error != "" {
 				if plugins.Code(err) != v.Error {
 					t.Fatalf("Call: got %v, want error %s", err, v.Error)
@@ -90,30 +122,10 @@ func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 			} else if !sameJSONDoc(res.Output, v.Output) {
 				t.Fatalf("Call: got %s\nwant %s", res.Output, v.Output)
 			}
-			checkAgainstGo(t, p, abi.EncodeSelectInput(&in, abi.FormBinary))
-
-			out, _, err := p.Select(context.Background(), &in)
-			if v.Error != "" {
-				if plugins.Code(err) != v.Error {
-					t.Fatalf("Select: got %v, want error %s", err, v.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Select: %v", err)
-			}
-			var want abi.SelectOutput
-			if err := json.Unmarshal(v.Output, &want); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(out, &want) {
-				t.Fatalf("Select: got %+v, want %+v", out, want)
-			}
+			more(t, v)
 		})
 	}
-	if ran < 30 {
-		t.Fatalf("ran %d vectors; the file has fewer select vectors than expected", ran)
-	}
+	return ran
 }
 
 // checkAgainstGo runs a select document, in either form, through the
@@ -122,22 +134,38 @@ func TestAssemblyScriptPluginPassesVectors(t *testing.T) {
 // or the same error code. It returns the plugin's instruction count.
 func checkAgainstGo(t *testing.T, p *plugins.Plugin, input []byte) uint64 {
 	t.Helper()
-	res, err := p.Call(context.Background(), abi.KindSelect, input)
-	want, code := pdk.RunSelect(input, selection.Rank)
+	same := bytes.Equal
+	if abi.FormOf(input) == abi.FormJSON {
+		same = sameJSONDoc
+	}
+	res := checkTwin(t, p, abi.KindSelect, input, func(in []byte) ([]byte, int32) { return pdk.RunSelect(in, selection.Rank) }, same)
+	if res == nil {
+		return 0
+	}
+	return res.Instructions
+}
+
+// checkTwin runs input through the plugin as kind and through its Go
+// twin, and wants the same error code from both, or outputs that same
+// judges equal. It returns the plugin's result, or nil when both failed.
+func checkTwin(t *testing.T, p *plugins.Plugin, kind abi.Kind, input []byte, twin func([]byte) ([]byte, int32), same func(got, want []byte) bool) *plugins.Result {
+	t.Helper()
+	res, err := p.Call(context.Background(), kind, input)
+	want, code := twin(input)
 	if code != pdk.OK {
 		wantCode := abi.UnmarshalError(want).Code
 		if plugins.Code(err) != wantCode {
-			t.Fatalf("input %q:\ngot %v\nwant error %s (%s)", input, err, wantCode, want)
+			t.Fatalf("%s input %q:\ngot %v\nwant error %s (%s)", kind, input, err, wantCode, want)
 		}
-		return 0
+		return nil
 	}
 	if err != nil {
-		t.Fatalf("input %q:\ngot %v\nwant %s", input, err, want)
+		t.Fatalf("%s input %q:\ngot %v\nwant %s", kind, input, err, want)
 	}
-	if abi.FormOf(input) == abi.FormJSON && !sameJSONDoc(res.Output, want) || abi.FormOf(input) != abi.FormJSON && !bytes.Equal(res.Output, want) {
-		t.Fatalf("input %q:\ngot  %q\nwant %q", input, res.Output, want)
+	if !same(res.Output, want) {
+		t.Fatalf("%s input %q:\ngot  %q\nwant %q", kind, input, res.Output, want)
 	}
-	return res.Instructions
+	return res
 }
 
 func sameJSONDoc(a, b []byte) bool {

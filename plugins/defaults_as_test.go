@@ -57,21 +57,7 @@ func goTwin(kind abi.Kind, input []byte) ([]byte, int32) {
 // error code, from the plugin and from the Go reference.
 func checkDefaultsAgainstGo(t *testing.T, p *plugins.Plugin, kind abi.Kind, input []byte) {
 	t.Helper()
-	res, err := p.Call(context.Background(), kind, input)
-	want, code := goTwin(kind, input)
-	if code != pdk.OK {
-		wantCode := abi.UnmarshalError(want).Code
-		if plugins.Code(err) != wantCode {
-			t.Fatalf("%s input %q:\ngot %v\nwant error %s (%s)", kind, input, err, wantCode, want)
-		}
-		return
-	}
-	if err != nil {
-		t.Fatalf("%s input %q:\ngot %v\nwant %s", kind, input, err, want)
-	}
-	if !bytes.Equal(res.Output, want) {
-		t.Fatalf("%s input %q:\ngot  %q\nwant %q", kind, input, res.Output, want)
-	}
+	checkTwin(t, p, kind, input, func(in []byte) ([]byte, int32) { return goTwin(kind, in) }, bytes.Equal)
 }
 
 // TestAssemblyScriptDefaultsPassVectors runs the abi price, preprocess and
@@ -79,37 +65,16 @@ func checkDefaultsAgainstGo(t *testing.T, p *plugins.Plugin, kind abi.Kind, inpu
 // its binary form, each answer byte for byte the Go reference's.
 func TestAssemblyScriptDefaultsPassVectors(t *testing.T) {
 	p := loadASDefaults(t)
-	vs, err := abi.Vectors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := 0
-	for _, v := range vs {
-		if v.Kind == abi.KindSelect {
-			continue
-		}
-		ran++
-		t.Run(v.Name, func(t *testing.T) {
-			res, err := p.Call(context.Background(), v.Kind, v.Input)
-			if v.Error != "" {
-				if plugins.Code(err) != v.Error {
-					t.Fatalf("got %v, want error %s", err, v.Error)
-				}
-			} else if err != nil {
+	ran := passVectors(t, p, func(k abi.Kind) bool { return k != abi.KindSelect }, func(t *testing.T, v abi.Vector) {
+		checkDefaultsAgainstGo(t, p, v.Kind, v.Input)
+		if v.Kind == abi.KindPrice {
+			var in abi.PriceInput
+			if err := json.Unmarshal(v.Input, &in); err != nil {
 				t.Fatal(err)
-			} else if !sameJSONDoc(res.Output, v.Output) {
-				t.Fatalf("got %s\nwant %s", res.Output, v.Output)
 			}
-			checkDefaultsAgainstGo(t, p, v.Kind, v.Input)
-			if v.Kind == abi.KindPrice {
-				var in abi.PriceInput
-				if err := json.Unmarshal(v.Input, &in); err != nil {
-					t.Fatal(err)
-				}
-				checkDefaultsAgainstGo(t, p, v.Kind, abi.EncodePriceInput(&in, abi.FormBinary))
-			}
-		})
-	}
+			checkDefaultsAgainstGo(t, p, v.Kind, abi.EncodePriceInput(&in, abi.FormBinary))
+		}
+	})
 	if ran < 10 {
 		t.Fatalf("ran %d vectors; want the 10 price, preprocess and postprocess ones", ran)
 	}
