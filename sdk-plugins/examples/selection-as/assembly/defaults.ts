@@ -43,6 +43,7 @@ import {
   failWith,
   readHostInput,
 } from "./json";
+import { BySpan, sortIndices } from "./sort";
 
 const INTERNAL = "internal";
 const MAX_PARAMS = 64;
@@ -78,31 +79,12 @@ function get(key: string): u64 {
 function distinctParams(): i32 {
   const n = paramKeys.length;
   if (n <= 1) return n;
-  // Sort a copy (insertion into a merge sort's order is too slow for the
-  // thousands of repeats an input may hold): a merge sort of spans.
-  let a = new StaticArray<u64>(n);
-  let b = new StaticArray<u64>(n);
-  for (let i = 0; i < n; i++) unchecked((a[i] = paramKeys[i]));
-  for (let width = 1; width < n; width <<= 1) {
-    for (let lo = 0; lo < n; lo += width << 1) {
-      const mid = min(lo + width, n);
-      const hi = min(lo + (width << 1), n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        if (compare(unchecked(a[j]), unchecked(a[i])) < 0) unchecked((b[k++] = a[j++]));
-        else unchecked((b[k++] = a[i++]));
-      }
-      while (i < mid) unchecked((b[k++] = a[i++]));
-      while (j < hi) unchecked((b[k++] = a[j++]));
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
+  // Sort them (insertion into a sorted list is too slow for the thousands
+  // of repeats an input may hold), then count the changes.
+  const keys = StaticArray.fromArray(paramKeys);
+  const order = sortIndices(n, keys, new BySpan());
   let d = 1;
-  for (let i = 1; i < n; i++) if (compare(unchecked(a[i - 1]), unchecked(a[i])) != 0) d++;
+  for (let i = 1; i < n; i++) if (compare(unchecked(keys[order[i - 1]]), unchecked(keys[order[i]])) != 0) d++;
   return d;
 }
 

@@ -65,6 +65,7 @@ import {
   failWith,
   readHostInput,
 } from "./json";
+import { BySpan, mergeSort, sortIndices } from "./sort";
 
 class Candidate {
   id: u64 = 0;
@@ -258,7 +259,7 @@ function validate(in_: Input): string | null {
     }
     unchecked(ids[k] = c.id);
   }
-  byID = sortSpans(ids);
+  byID = sortIndices(in_.n, ids, new BySpan());
   for (let k = 1; k < in_.n; k++) {
     if (compare(unchecked(ids[byID[k - 1]]), unchecked(ids[byID[k]])) == 0) return "duplicate candidate id";
   }
@@ -271,42 +272,6 @@ function validate(in_: Input): string | null {
     unchecked((lats[k] = <u32>c.latencyMs));
   }
   return null;
-}
-
-// sortSpans sorts the indices of the strings in ids (a stable merge sort,
-// as Go compares strings) and returns them.
-function sortSpans(ids: StaticArray<u64>): StaticArray<i32> {
-  const n = ids.length;
-  let a = new StaticArray<i32>(n);
-  let b = new StaticArray<i32>(n);
-  for (let i = 0; i < n; i++) unchecked((a[i] = i));
-  for (let width = 1; width < n; width <<= 1) {
-    for (let lo = 0; lo < n; lo += width << 1) {
-      const mid = min(lo + width, n);
-      const hi = min(lo + (width << 1), n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const x = unchecked(a[i]);
-        const y = unchecked(a[j]);
-        if (compare(unchecked(ids[y]), unchecked(ids[x])) < 0) {
-          unchecked((b[k] = y));
-          j++;
-        } else {
-          unchecked((b[k] = x));
-          i++;
-        }
-        k++;
-      }
-      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
-      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
-  return a;
 }
 
 // --- the binary form (abi/binary.go) ---
@@ -393,9 +358,7 @@ function decodeBinary(base: usize, len: i32): string | null {
   // for addresses their bytes as three big-endian words.
   const idAt = new StaticArray<u64>(n);
   const isAddr = new StaticArray<bool>(n);
-  const k0 = new StaticArray<u64>(n);
-  const k1 = new StaticArray<u64>(n);
-  const k2 = new StaticArray<u32>(n);
+  const addrs = new StaticArray<u64>(n << 2); // see ByAddress
   let strings = false;
   let invalid: string | null = null;
   const end = base + <usize>len;
@@ -408,9 +371,10 @@ function decodeBinary(base: usize, len: i32): string | null {
     if (tag == 1) {
       unchecked((idAt[i] = span(q, 20)));
       unchecked((isAddr[i] = true));
-      unchecked((k0[i] = bswap<u64>(load<u64>(q))));
-      unchecked((k1[i] = bswap<u64>(load<u64>(q + 8))));
-      unchecked((k2[i] = bswap<u32>(load<u32>(q + 16))));
+      const w = addressAt(addrs, i);
+      store<u64>(w, bswap<u64>(load<u64>(q)));
+      store<u64>(w, bswap<u64>(load<u64>(q + 8)), 8);
+      store<u64>(w, <u64>bswap<u32>(load<u32>(q + 16)), 16);
       q += 20;
     } else if (tag == 0) {
       idLen = <i32>load<u8>(q);
@@ -449,11 +413,11 @@ function decodeBinary(base: usize, len: i32): string | null {
   if (selCount > MAX_CANDIDATES) return "count out of range 0.." + MAX_CANDIDATES.toString();
   if (invalid !== null) return invalid;
   if (!strings) {
-    byID = sortAddresses(k0, k1, k2);
+    byID = sortIndices(n, addrs, new ByAddress());
     for (let i = 1; i < n; i++) {
-      const x = unchecked(byID[i - 1]);
-      const y = unchecked(byID[i]);
-      if (unchecked(k0[x]) == unchecked(k0[y]) && unchecked(k1[x]) == unchecked(k1[y]) && unchecked(k2[x]) == unchecked(k2[y])) return "duplicate candidate id";
+      const x = addressAt(addrs, unchecked(byID[i - 1]));
+      const y = addressAt(addrs, unchecked(byID[i]));
+      if (load<u64>(x) == load<u64>(y) && load<u64>(x, 8) == load<u64>(y, 8) && load<u64>(x, 16) == load<u64>(y, 16)) return "duplicate candidate id";
     }
     return null;
   }
@@ -472,63 +436,34 @@ function decodeBinary(base: usize, len: i32): string | null {
     unchecked((idAt[i] = span(hex, 42)));
     hex += 42;
   }
-  byID = sortSpans(idAt);
+  byID = sortIndices(n, idAt, new BySpan());
   for (let i = 1; i < n; i++) {
     if (compare(unchecked(idAt[byID[i - 1]]), unchecked(idAt[byID[i]])) == 0) return "duplicate candidate id";
   }
   return null;
 }
 
-// sortAddresses sorts the candidate indices by address, each the three
-// words k0, k1, k2 (a stable merge sort that leaves runs already in order
-// as they are: lists from a registry often come sorted).
-function sortAddresses(k0: StaticArray<u64>, k1: StaticArray<u64>, k2: StaticArray<u32>): StaticArray<i32> {
-  const n = k0.length;
-  let a = new StaticArray<i32>(n);
-  let b = new StaticArray<i32>(n);
-  for (let i = 0; i < n; i++) unchecked((a[i] = i));
-  for (let width = 1; width < n; width <<= 1) {
-    for (let lo = 0; lo < n; lo += width << 1) {
-      const mid = min(lo + width, n);
-      const hi = min(lo + (width << 1), n);
-      if (mid == hi || !addrLess(k0, k1, k2, unchecked(a[mid]), unchecked(a[mid - 1]))) {
-        memory.copy(changetype<usize>(b) + (<usize>lo << 2), changetype<usize>(a) + (<usize>lo << 2), <usize>(hi - lo) << 2);
-        continue;
-      }
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const x = unchecked(a[i]);
-        const y = unchecked(a[j]);
-        if (addrLess(k0, k1, k2, y, x)) {
-          unchecked((b[k] = y));
-          j++;
-        } else {
-          unchecked((b[k] = x));
-          i++;
-        }
-        k++;
-      }
-      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
-      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
-  return a;
+// The ids sent as addresses are compared as three big-endian words (8, 8
+// and 4 bytes), those of candidate i at addressAt(addrs, i).
+// @ts-ignore: decorator
+@inline function addressAt(addrs: StaticArray<u64>, i: i32): usize {
+  return changetype<usize>(addrs) + (<usize>i << 5);
 }
 
-// @ts-ignore: decorator
-@inline function addrLess(k0: StaticArray<u64>, k1: StaticArray<u64>, k2: StaticArray<u32>, y: i32, x: i32): bool {
-  const y0 = unchecked(k0[y]);
-  const x0 = unchecked(k0[x]);
-  if (y0 != x0) return y0 < x0;
-  const y1 = unchecked(k1[y]);
-  const x1 = unchecked(k1[x]);
-  if (y1 != x1) return y1 < x1;
-  return unchecked(k2[y]) < unchecked(k2[x]);
+// ByAddress orders candidate indices by their addresses.
+class ByAddress {
+  // @ts-ignore: decorator
+  @inline less(addrs: StaticArray<u64>, x: i32, y: i32): bool {
+    const px = addressAt(addrs, x);
+    const py = addressAt(addrs, y);
+    const x0 = load<u64>(px);
+    const y0 = load<u64>(py);
+    if (x0 != y0) return x0 < y0;
+    const x1 = load<u64>(px, 8);
+    const y1 = load<u64>(py, 8);
+    if (x1 != y1) return x1 < y1;
+    return load<u64>(px, 16) < load<u64>(py, 16);
+  }
 }
 
 // --- the strategies (sdk-plugins/examples/selection) ---
@@ -554,45 +489,22 @@ function rankByReputation(): StaticArray<i32> {
   return out;
 }
 
-// rankByKey: key descending, ties by id ascending. A stable merge sort of
-// the id order (byID), so equal keys keep it; runs already in order are
-// left as they are.
+// rankByKey: key descending, ties by id ascending: the id order (byID)
+// sorted stably by key.
 function rankByKey(keys: StaticArray<u64>): StaticArray<i32> {
   const n = keys.length;
-  let a = new StaticArray<i32>(n);
-  let b = new StaticArray<i32>(n);
+  const a = new StaticArray<i32>(n);
   memory.copy(changetype<usize>(a), changetype<usize>(byID), <usize>n << 2);
-  for (let width = 1; width < n; width <<= 1) {
-    for (let lo = 0; lo < n; lo += width << 1) {
-      const mid = min(lo + width, n);
-      const hi = min(lo + (width << 1), n);
-      if (mid == hi || unchecked(keys[a[mid]]) <= unchecked(keys[a[mid - 1]])) {
-        memory.copy(changetype<usize>(b) + (<usize>lo << 2), changetype<usize>(a) + (<usize>lo << 2), <usize>(hi - lo) << 2);
-        continue;
-      }
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const x = unchecked(a[i]);
-        const y = unchecked(a[j]);
-        if (unchecked(keys[y]) > unchecked(keys[x])) {
-          unchecked((b[k] = y));
-          j++;
-        } else {
-          unchecked((b[k] = x));
-          i++;
-        }
-        k++;
-      }
-      for (; i < mid; i++, k++) unchecked((b[k] = a[i]));
-      for (; j < hi; j++, k++) unchecked((b[k] = a[j]));
-    }
-    const t = a;
-    a = b;
-    b = t;
+  return mergeSort(a, keys, new ByKeyDescending());
+}
+
+// ByKeyDescending orders candidate indices by their keys, the largest
+// first.
+class ByKeyDescending {
+  // @ts-ignore: decorator
+  @inline less(keys: StaticArray<u64>, x: i32, y: i32): bool {
+    return unchecked(keys[x]) > unchecked(keys[y]);
   }
-  return a;
 }
 
 // rankRandom: the id order shuffled by Fisher-Yates driven by splitmix64
