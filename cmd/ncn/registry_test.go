@@ -26,6 +26,7 @@ import (
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/devchain"
 	"github.com/ncn-network/ncn/host/registry"
+	"github.com/ncn-network/ncn/host/registry/registrytest"
 	"github.com/ncn-network/ncn/plugins"
 	"github.com/ncn-network/ncn/plugins/builtin"
 )
@@ -202,6 +203,8 @@ func TestRegistryNetwork(t *testing.T) {
 			t.Fatalf("quorum %d: %d signatures", i, len(v.Signatures))
 		}
 	}
+	subnetOwnerAcrossTheNetwork(t, m, nodes)
+
 	// Two registry processes die; the rest still reach 3 of 5.
 	for _, i := range []int{2, 5} {
 		nodes[i].cmd.Process.Kill()
@@ -266,6 +269,64 @@ func TestRegistryNetwork(t *testing.T) {
 	if known < n+2 {
 		t.Errorf("after a restart the node knows %d nodes, want %d from its state file", known, n+2)
 	}
+}
+
+// subnetOwnerAcrossTheNetwork: the subnet owner's command line against a
+// real `ncn registry` process — create, upload a plugin (its self-tests
+// run there), activate it — and every registry node serves the new config
+// hash within seconds, the plugin fetched by hash from a peer.
+func subnetOwnerAcrossTheNetwork(t *testing.T, m devchain.Manifest, nodes []*registryProc) {
+	t.Helper()
+	owner, _ := m.Account("owner")
+	key := owner.Keystore
+	at := func(i int) []string { return []string{"--registry", nodes[i].grpc} }
+	res := runSubnet(t, append([]string{"create", "--key", key, "--name", "demo", "--param", "base_wei=1000", "--json"}, at(1)...)...)
+	res.check(t, exitOK, []string{`"configHash"`}, nil)
+	var created struct {
+		Subnet struct{ ID, ConfigHash string } `json:"subnet"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &created); err != nil {
+		t.Fatalf("create --json: %v\n%s", err, res.stdout)
+	}
+	id := created.Subnet.ID
+	showAll := func(want string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		waitFor(t, 30*time.Second, func() error {
+			for i, n := range nodes {
+				r := runSubnet(t, append([]string{"show", "--json", id}, "--registry", n.grpc)...)
+				if r.code != exitOK || !strings.Contains(r.stdout, want) {
+					return fmt.Errorf("node %d: %s%s", i, r.stdout, r.stderr)
+				}
+			}
+			return nil
+		})
+		return time.Since(start)
+	}
+	showAll(created.Subnet.ConfigHash)
+
+	dir := t.TempDir()
+	ownerKey, err := chain.LoadKey(key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, man := registrytest.PriceVariant(t, ownerKey, "demo-price")
+	mb, _ := json.Marshal(man)
+	writeFile(t, filepath.Join(dir, "price.manifest.json"), string(mb))
+	plugin := writeFile(t, filepath.Join(dir, "price.wasm"), string(wasm))
+	runSubnet(t, append([]string{"plugin", "upload", "--subnet", id, plugin}, at(1)...)...).
+		check(t, exitOK, []string{"self-tests  1 passed"}, nil)
+	res = runSubnet(t, append([]string{"plugin", "activate", "--key", key, "--subnet", id, "--plugin", man.SHA256, "--json"}, at(1)...)...)
+	res.check(t, exitOK, []string{man.SHA256}, nil)
+	var act struct {
+		Subnet struct{ ConfigHash string } `json:"subnet"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &act); err != nil || act.Subnet.ConfigHash == "" || act.Subnet.ConfigHash == created.Subnet.ConfigHash {
+		t.Fatalf("activate --json: %v\n%s", err, res.stdout)
+	}
+	took := showAll(act.Subnet.ConfigHash)
+	t.Logf("subnet %s: activation at node 1 served by all %d registry processes within %s", id, len(nodes), took.Round(time.Millisecond))
+	runSubnet(t, append([]string{"show", id}, at(4)...)...).check(t, exitOK, []string{"demo-price", man.SHA256, act.Subnet.ConfigHash}, nil)
 }
 
 // peerID is the /p2p/<id> part of a multiaddr.
