@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/ncn-network/ncn/chain"
-	"github.com/ncn-network/ncn/host/devchain"
 	"github.com/ncn-network/ncn/host/registry"
 )
 
@@ -40,9 +36,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
       --datadir r2 --grpc-listen-addr 127.0.0.1:50052 --p2p-listen-addr /ip4/127.0.0.1/tcp/8830 \
       --bootstrap /ip4/127.0.0.1/tcp/8828/p2p/<peer id printed by the first>`)
 	validatorKey := newKeyFlags(f, "validator", passwordFileEnv)
-	devchainFile := f.String("devchain", "", "devchain.json written by `ncn chain serve`: the RPC URL and contract addresses")
-	rpcURL := f.String("rpc", "", "chain JSON-RPC `URL` (default $RPC_URL)")
-	contractsFile := f.String("contracts", "", "JSON `file` with the contract addresses, as `ncn chain deploy` prints them")
+	chainOpts := newChainFlags(f)
 	datadir := f.String("datadir", "ncn-registry", "state `directory`")
 	grpcListen := f.String("grpc-listen-addr", ":50050", "gRPC listen `address`")
 	grpcAdvertise := f.String("grpc-advertise-addr", "", "gRPC `address` other nodes dial (default the listen address; 127.0.0.1 for a wildcard host)")
@@ -61,39 +55,16 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	if err := validatorKey.check(); err != nil {
 		return err
 	}
-	if *rpcURL == "" {
-		*rpcURL = e.getenv("RPC_URL")
-	}
-	var addrs chain.Addresses
-	switch {
-	case *devchainFile != "" && (*contractsFile != "" || *rpcURL != ""):
-		return f.usagef("give either --devchain or --rpc with --contracts, not both")
-	case *devchainFile != "":
-		m, err := devchain.ReadManifest(*devchainFile)
-		if err != nil {
-			return err
-		}
-		if m.RPCURL == "" {
-			return fmt.Errorf("%s names no RPC URL: was the chain served over RPC?", *devchainFile)
-		}
-		*rpcURL, addrs = m.RPCURL, m.Contracts
-	case *rpcURL == "" || *contractsFile == "":
-		return f.usagef("the chain is required: --devchain FILE, or --rpc URL (or $RPC_URL) with --contracts FILE")
-	default:
-		raw, err := os.ReadFile(*contractsFile)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &addrs); err != nil {
-			return fmt.Errorf("%s: %w", *contractsFile, err)
-		}
+	rpcURL, addrs, err := chainOpts.resolve(f, e)
+	if err != nil {
+		return err
 	}
 	key, err := validatorKey.load(e)
 	if err != nil {
 		return err
 	}
 	d, err := registry.Start(ctx, registry.DaemonConfig{
-		Key: key, DataDir: *datadir, RPCURL: *rpcURL, Contracts: addrs,
+		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs,
 		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise,
 		P2PListen: p2pListen, P2PAnnounce: announce, Bootstrap: bootstrap, P2PPrefix: *prefix,
 		Subnets:  subnets,
