@@ -17,7 +17,7 @@ type chainFlags struct {
 
 func newChainFlags(f *flags) *chainFlags {
 	return &chainFlags{
-		devchain:  f.String("devchain", "", "devchain.json written by `ncn chain serve`: the RPC URL and contract addresses"),
+		devchain:  f.String("devchain", "", "devchain.json `file` written by 'ncn chain serve' or 'ncn devnet': the RPC URL and contract addresses"),
 		rpc:       f.String("rpc", "", "chain JSON-RPC `URL` (default $RPC_URL)"),
 		contracts: f.String("contracts", "", "JSON `file` with the contract addresses, as `ncn chain deploy` prints them"),
 	}
