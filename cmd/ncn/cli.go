@@ -62,6 +62,7 @@ func commands() []command {
 		{"sandbox check", "print each sandbox layer, whether this kernel supports it, and try the profile", runSandboxCheck},
 		{"sandbox run", "run any command inside the model sandbox, to test this machine", runSandboxRun},
 		{"gpu info", "print this machine's GPUs (or CPU) and how worker slots would be placed on them", runGPUInfo},
+		{"devnet", "run the whole network on this machine: chain, 5 validators, a gateway, 2 compute nodes; --requests N pays and settles N", runDevnet},
 		{"client estimate", "ask a gateway what a request would cost: amounts, config hash, expiry", runClientEstimate},
 		{"client infer", "pay for one inference through a gateway and print its result once settled", runClientInfer},
 		{"client status", "print a request's state, compute node, transactions and result", runClientStatus},

@@ -120,27 +120,7 @@ func (r *DemoReport) Check() error {
 // tokens), the request counts and the conservation check's verdict. It
 // returns only write errors; the verdict itself is Check.
 func (r *DemoReport) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// Numbers align right; the labels are padded to one width so they read
-	// left-aligned.
-	const sumLabel, supplyLabel = "sum of deltas", "total supply"
-	width := len(sumLabel)
-	for _, row := range r.Rows {
-		width = max(width, len(row.Name))
-	}
-	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
-	fmt.Fprintf(tw, "%s\taddress\tbefore (NCN)\tafter (NCN)\tdelta (NCN)\t\n", label("account"))
-	sum := new(big.Int)
-	for _, row := range r.Rows {
-		d := row.Delta()
-		sum.Add(sum, d)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", label(row.Name), row.Addr.Hex(),
-			FormatTokens(row.Before), FormatTokens(row.After), signed(d))
-	}
-	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", label(sumLabel), signed(sum))
-	fmt.Fprintf(tw, "%s\t\t%s\t%s\t%s\t\n", label(supplyLabel), FormatTokens(r.SupplyBefore), FormatTokens(r.SupplyAfter),
-		signed(new(big.Int).Sub(orZero(r.SupplyAfter), orZero(r.SupplyBefore))))
-	if err := tw.Flush(); err != nil {
+	if err := WriteBalances(w, r.Rows, r.SupplyBefore, r.SupplyAfter); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nrequests: %d completed, %d refunded after expiry", r.Completed, r.Refunded)
@@ -158,6 +138,32 @@ func (r *DemoReport) WriteTable(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w, "conservation: ok (total supply unchanged, deltas sum to 0, escrow empty)")
 	return err
+}
+
+// WriteBalances prints tracked balances before and after with their deltas
+// (in tokens), their sum and the total supply.
+func WriteBalances(w io.Writer, rows []BalanceRow, supplyBefore, supplyAfter *big.Int) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// Numbers align right; the labels are padded to one width so they read
+	// left-aligned.
+	const sumLabel, supplyLabel = "sum of deltas", "total supply"
+	width := len(sumLabel)
+	for _, row := range rows {
+		width = max(width, len(row.Name))
+	}
+	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
+	fmt.Fprintf(tw, "%s\taddress\tbefore (NCN)\tafter (NCN)\tdelta (NCN)\t\n", label("account"))
+	sum := new(big.Int)
+	for _, row := range rows {
+		d := row.Delta()
+		sum.Add(sum, d)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", label(row.Name), row.Addr.Hex(),
+			FormatTokens(row.Before), FormatTokens(row.After), signed(d))
+	}
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", label(sumLabel), signed(sum))
+	fmt.Fprintf(tw, "%s\t\t%s\t%s\t%s\t\n", label(supplyLabel), FormatTokens(supplyBefore), FormatTokens(supplyAfter),
+		signed(new(big.Int).Sub(orZero(supplyAfter), orZero(supplyBefore))))
+	return tw.Flush()
 }
 
 // Demo runs the escrow end to end on a fresh in-process chain: for each
