@@ -255,14 +255,15 @@ func printOutcome(w io.Writer, out *client.Outcome) error {
 	return enc.Encode(v)
 }
 
-// requestID parses a request id argument.
-func requestID(f *flags, args []string) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, f.usagef("want one request id (0x and 64 hex digits)")
+// requestIDArg parses the command line of a command taking one request id.
+func requestIDArg(f *flags, e env, args []string) ([]byte, error) {
+	pos, err := f.parseArgs(e, args, 1, "request id (0x and 64 hex digits)")
+	if err != nil {
+		return nil, err
 	}
-	b, err := hex.DecodeString(strings.TrimPrefix(args[0], "0x"))
+	b, err := hex.DecodeString(strings.TrimPrefix(pos[0], "0x"))
 	if err != nil || len(b) != 32 {
-		return nil, f.usagef("request id %q: want 0x and 64 hex digits", args[0])
+		return nil, f.usagef("request id %q: want 0x and 64 hex digits", pos[0])
 	}
 	return b, nil
 }
@@ -271,10 +272,7 @@ func runClientStatus(ctx context.Context, e env, args []string) error {
 	c := newClientCmd("client status", "REQUEST_ID [flags]", `
 Prints where a request is: its state, compute node, transactions, result.
 `)
-	if err := c.f.parse(e, args); err != nil {
-		return err
-	}
-	id, err := requestID(c.f, c.f.Args())
+	id, err := requestIDArg(c.f, e, args)
 	if err != nil {
 		return err
 	}
@@ -308,10 +306,7 @@ func runClientWatch(ctx context.Context, e env, args []string) error {
 Follows a request: prints each state change and streamed output token
 until the request is settled or refunded.
 `)
-	if err := c.f.parse(e, args); err != nil {
-		return err
-	}
-	id, err := requestID(c.f, c.f.Args())
+	id, err := requestIDArg(c.f, e, args)
 	if err != nil {
 		return err
 	}
