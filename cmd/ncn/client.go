@@ -255,6 +255,23 @@ func printOutcome(w io.Writer, out *client.Outcome) error {
 	return enc.Encode(v)
 }
 
+// onRequest parses a command line naming one request, dials the gateway
+// and runs f within the command's timeout.
+func (c *clientCmd) onRequest(ctx context.Context, e env, args []string, f func(context.Context, pb.GatewayClientServiceClient, *pb.TaskRef) error) error {
+	id, err := requestIDArg(c.f, e, args)
+	if err != nil {
+		return err
+	}
+	conn, err := c.dial(e)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
+	defer cancel()
+	return f(ctx, pb.NewGatewayClientServiceClient(conn), &pb.TaskRef{RequestId: id})
+}
+
 // requestIDArg parses the command line of a command taking one request id.
 func requestIDArg(f *flags, e env, args []string) ([]byte, error) {
 	pos, err := f.parseArgs(e, args, 1, "request id (0x and 64 hex digits)")
@@ -272,22 +289,17 @@ func runClientStatus(ctx context.Context, e env, args []string) error {
 	c := newClientCmd("client status", "REQUEST_ID [flags]", `
 Prints where a request is: its state, compute node, transactions, result.
 `)
-	id, err := requestIDArg(c.f, e, args)
-	if err != nil {
-		return err
-	}
-	conn, err := c.dial(e)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
-	defer cancel()
-	st, err := pb.NewGatewayClientServiceClient(conn).GetTaskStatus(ctx, &pb.TaskRef{RequestId: id})
-	if err != nil {
-		return err
-	}
-	if *c.asJSON {
+	return c.onRequest(ctx, e, args, func(ctx context.Context, gw pb.GatewayClientServiceClient, ref *pb.TaskRef) error {
+		st, err := gw.GetTaskStatus(ctx, ref)
+		if err != nil {
+			return err
+		}
+		return printStatus(e, st, *c.asJSON)
+	})
+}
+
+func printStatus(e env, st *pb.InferenceTaskStatus, asJSON bool) error {
+	if asJSON {
 		return printJSON(e.stdout, map[string]proto.Message{"status": st}, nil)
 	}
 	fmt.Fprintf(e.stdout, "request     0x%x\nstate       %s\ncompute     %s\ninitiate tx %s\nsettle tx   %s\n", st.RequestId,
@@ -306,18 +318,13 @@ func runClientWatch(ctx context.Context, e env, args []string) error {
 Follows a request: prints each state change and streamed output token
 until the request is settled or refunded.
 `)
-	id, err := requestIDArg(c.f, e, args)
-	if err != nil {
-		return err
-	}
-	conn, err := c.dial(e)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
-	defer cancel()
-	s, err := pb.NewGatewayClientServiceClient(conn).SubscribeToTaskUpdates(ctx, &pb.TaskRef{RequestId: id})
+	return c.onRequest(ctx, e, args, func(ctx context.Context, gw pb.GatewayClientServiceClient, ref *pb.TaskRef) error {
+		return watch(ctx, e, gw, ref, *c.asJSON)
+	})
+}
+
+func watch(ctx context.Context, e env, gw pb.GatewayClientServiceClient, ref *pb.TaskRef, asJSON bool) error {
+	s, err := gw.SubscribeToTaskUpdates(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -332,7 +339,7 @@ until the request is settled or refunded.
 		switch {
 		case u.Token != "":
 			fmt.Fprint(e.stdout, u.Token)
-		case *c.asJSON && u.Status != nil:
+		case asJSON && u.Status != nil:
 			if err := printJSON(e.stdout, map[string]proto.Message{"status": u.Status}, nil); err != nil {
 				return err
 			}

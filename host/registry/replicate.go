@@ -186,21 +186,24 @@ func (r *Node) gossipJSON(topic string, v any) {
 // signatures inside are checked when applied (a registration re-gossiped
 // by a registry node is still signed by the node it describes).
 func (r *Node) validateBeat(_ context.Context, _ peer.ID, _ common.Address, m *p2p.Message) error {
-	if len(m.Payload) < 1 {
-		return errors.New("empty heartbeat message")
+	return decodeKind("heartbeat", m.Payload, map[byte]func() proto.Message{
+		msgRegister:   func() proto.Message { return &pb.RegisterNodeRequest{} },
+		msgHeartbeat:  func() proto.Message { return &pb.HeartbeatRequest{} },
+		msgDeregister: func() proto.Message { return &pb.DeregisterNodeRequest{} },
+	})
+}
+
+// decodeKind checks that a topic's message decodes as the kind its first
+// byte names.
+func decodeKind(topic string, payload []byte, kinds map[byte]func() proto.Message) error {
+	if len(payload) < 1 {
+		return fmt.Errorf("empty %s message", topic)
 	}
-	var dst proto.Message
-	switch m.Payload[0] {
-	case msgRegister:
-		dst = &pb.RegisterNodeRequest{}
-	case msgHeartbeat:
-		dst = &pb.HeartbeatRequest{}
-	case msgDeregister:
-		dst = &pb.DeregisterNodeRequest{}
-	default:
-		return fmt.Errorf("unknown heartbeat message kind %d", m.Payload[0])
+	dst, ok := kinds[payload[0]]
+	if !ok {
+		return fmt.Errorf("unknown %s message kind %d", topic, payload[0])
 	}
-	return proto.Unmarshal(m.Payload[1:], dst)
+	return proto.Unmarshal(payload[1:], dst())
 }
 
 // validateFromValidator accepts reputation and mempool messages only from
@@ -220,19 +223,11 @@ func (r *Node) validateFromValidator(ctx context.Context, _ peer.ID, signer comm
 // staked validators (the registry nodes that relay owners' statements);
 // the owner's signatures inside are checked when applied.
 func (r *Node) validateActivation(ctx context.Context, from peer.ID, signer common.Address, m *p2p.Message) error {
-	if len(m.Payload) < 1 {
-		return errors.New("empty activation message")
-	}
-	var dst proto.Message
-	switch m.Payload[0] {
-	case msgStatements:
-		dst = &pb.SubnetLog{}
-	case msgDigest:
-		dst = &pb.SubnetDigest{}
-	default:
-		return fmt.Errorf("unknown activation message kind %d", m.Payload[0])
-	}
-	if err := proto.Unmarshal(m.Payload[1:], dst); err != nil {
+	err := decodeKind("activation", m.Payload, map[byte]func() proto.Message{
+		msgStatements: func() proto.Message { return &pb.SubnetLog{} },
+		msgDigest:     func() proto.Message { return &pb.SubnetDigest{} },
+	})
+	if err != nil {
 		return err
 	}
 	return r.validateFromValidator(ctx, from, signer, m)

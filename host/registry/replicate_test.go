@@ -43,16 +43,7 @@ func (nw *replicatingNetwork) add(i int) *peerNode {
 	t := nw.t
 	t.Helper()
 	dir := t.TempDir()
-	rt, err := plugins.NewRuntime(plugins.Config{CacheDir: filepath.Join(dir, "cache")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
-	store, err := plugins.OpenStore(filepath.Join(dir, "plugins.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	rt, store := registrytest.PluginStore(t, dir)
 	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true})
 	t.Cleanup(func() { subnets.Close() })
 	key := nw.env.Validators[i].Key

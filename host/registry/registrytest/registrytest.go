@@ -52,6 +52,15 @@ func (noStake) ActiveValidators(context.Context) ([]common.Address, []*big.Int, 
 func Start(t testing.TB) *Node {
 	t.Helper()
 	dir := t.TempDir()
+	rt, store := PluginStore(t, dir)
+	return start(t, dir, rt, store)
+}
+
+// PluginStore is a plugin runtime (compilation cache in dir) and store
+// (dir/plugins.db) as a registry node keeps them, closed when the test
+// ends.
+func PluginStore(t testing.TB, dir string) (*plugins.Runtime, *plugins.Store) {
+	t.Helper()
 	rt, err := plugins.NewRuntime(plugins.Config{CacheDir: filepath.Join(dir, "cache")})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +71,7 @@ func Start(t testing.TB) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return start(t, dir, rt, store)
+	return rt, store
 }
 
 // Restart stops n and starts a node on its state file and plugin store,
