@@ -39,6 +39,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	chainOpts := newChainFlags(f)
 	datadir := f.String("datadir", "ncn-registry", "state `directory`")
 	grpcListen := f.String("grpc-listen-addr", ":50050", "gRPC listen `address`")
+	metricsListen := f.String("metrics-listen-addr", ":9464", "`address` of /metrics (Prometheus), /healthz and /readyz; empty: none")
 	grpcAdvertise := f.String("grpc-advertise-addr", "", "gRPC `address` other nodes dial (default the listen address; 127.0.0.1 for a wildcard host)")
 	var p2pListen, announce, bootstrap, subnets pathList
 	f.Var(&p2pListen, "p2p-listen-addr", "libp2p listen `multiaddr` (repeatable; default TCP and QUIC on port 8828)")
@@ -65,7 +66,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	}
 	d, err := registry.Start(ctx, registry.DaemonConfig{
 		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs,
-		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise,
+		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, MetricsListen: *metricsListen,
 		P2PListen: p2pListen, P2PAnnounce: announce, Bootstrap: bootstrap, P2PPrefix: *prefix,
 		Subnets:  subnets,
 		Registry: registry.Config{Validators: *validators, Quorum: *quorum, HeartbeatInterval: *heartbeat},
@@ -75,6 +76,9 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 		return err
 	}
 	fmt.Fprintf(e.stdout, "grpc: %s\n", d.GRPCAddr)
+	if d.MetricsAddr != "" {
+		fmt.Fprintf(e.stdout, "metrics: http://%s/metrics\n", d.MetricsAddr)
+	}
 	for _, a := range d.P2P.Addrs() {
 		fmt.Fprintf(e.stdout, "p2p: %s\n", a)
 	}

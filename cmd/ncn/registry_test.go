@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,7 @@ type registryProc struct {
 	grpc     string
 	p2p      string
 	addr     string
+	metrics  string // http://host:port/metrics
 	done     chan error
 	stderr   *strings.Builder
 	stdout   *strings.Builder
@@ -71,7 +73,7 @@ func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath s
 		o.datadir = filepath.Join(t.TempDir(), "r")
 	}
 	args := []string{"registry", "--devchain", manifestPath, "--key", acct.Keystore, "--datadir", o.datadir,
-		"--grpc-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "2s", "--p2p-prefix", "/ncn-test"} // 6 s to unavailable: room for a loaded machine
+		"--grpc-listen-addr", ip + ":0", "--metrics-listen-addr", ip + ":0", "--p2p-listen-addr", "/ip4/" + ip + "/tcp/0", "--heartbeat", "2s", "--p2p-prefix", "/ncn-test"} // 6 s to unavailable: room for a loaded machine
 	if bootstrap != "" {
 		args = append(args, "--bootstrap", bootstrap)
 	}
@@ -106,6 +108,8 @@ func startRegistry(t *testing.T, bin string, m devchain.Manifest, manifestPath s
 				r.p2p = v
 			case k == "validator":
 				r.addr = v
+			case k == "metrics":
+				r.metrics = v
 			case line == "ready":
 				close(ready)
 			}
@@ -204,6 +208,7 @@ func TestRegistryNetwork(t *testing.T) {
 		}
 	}
 	subnetOwnerAcrossTheNetwork(t, m, nodes)
+	scrape(t, nodes[(3*3)%n], `consensus_reached_total{kind="preprocessing"} 1`, "validators_total 7", "validators_active ", "average_reputation ", "quorum_duration_seconds_bucket")
 
 	// Two registry processes die; the rest still reach 3 of 5.
 	for _, i := range []int{2, 5} {
@@ -327,6 +332,33 @@ func subnetOwnerAcrossTheNetwork(t *testing.T, m devchain.Manifest, nodes []*reg
 	took := showAll(act.Subnet.ConfigHash)
 	t.Logf("subnet %s: activation at node 1 served by all %d registry processes within %s", id, len(nodes), took.Round(time.Millisecond))
 	runSubnet(t, append([]string{"show", id}, at(4)...)...).check(t, exitOK, []string{"demo-price", man.SHA256, act.Subnet.ConfigHash}, nil)
+}
+
+// scrape checks a registry process's operator endpoints: /readyz ready,
+// /healthz ok, and /metrics with every one of want.
+func scrape(t *testing.T, r *registryProc, want ...string) {
+	t.Helper()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(strings.TrimSuffix(r.metrics, "/metrics") + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d", code)
+	}
+	code, body := get("/metrics")
+	for _, w := range want {
+		if code != http.StatusOK || !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
+	}
 }
 
 // peerID is the /p2p/<id> part of a multiaddr.

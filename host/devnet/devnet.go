@@ -114,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 			return nil, fmt.Errorf("devnet: the chain has no validator-%d", i+1)
 		}
 		args := []string{"registry", "--devchain", n.ChainFile, "--key", v.Keystore, "--datadir", filepath.Join(cfg.DataDir, fmt.Sprintf("registry-%d", i+1)),
-			"--grpc-listen-addr", "127.0.0.1:0", "--p2p-listen-addr", "/ip4/127.0.0.1/tcp/0", "--p2p-prefix", "/ncn-devnet", "--heartbeat", "2s"}
+			"--grpc-listen-addr", "127.0.0.1:0", "--metrics-listen-addr", "127.0.0.1:0", "--p2p-listen-addr", "/ip4/127.0.0.1/tcp/0", "--p2p-prefix", "/ncn-devnet", "--heartbeat", "2s"}
 		if i > 0 {
 			args = append(args, "--bootstrap", n.Registries[0].Out["p2p"])
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -67,6 +68,8 @@ type Config struct {
 	Now    func() time.Time // clock; default time.Now
 	Dial   Dialer           // default: gRPC over TCP without TLS (loopback and private networks)
 	Logger *slog.Logger     // default slog.Default()
+	// Metrics, when set, gets the node's Prometheus metrics.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports missing or inconsistent fields.

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/ops"
 	"github.com/ncn-network/ncn/p2p"
 	"github.com/ncn-network/ncn/plugins"
 	"github.com/ncn-network/ncn/plugins/builtin"
@@ -30,7 +31,9 @@ type DaemonConfig struct {
 	RPCURL    string          // chain JSON-RPC endpoint (required)
 	Contracts chain.Addresses // deployed contracts (required)
 
-	GRPCListen    string // default ":50050"
+	GRPCListen string // default ":50050"
+	// MetricsListen serves /metrics, /healthz and /readyz; "" serves none.
+	MetricsListen string
 	GRPCAdvertise string // what other nodes dial; default the listener's address, 127.0.0.1 for a wildcard host
 
 	P2PListen   []string // default p2p.DefaultListenAddrs (port 8828, TCP and QUIC)
@@ -49,15 +52,19 @@ type Daemon struct {
 	Node     *Node
 	P2P      *p2p.Node
 	GRPCAddr string // the gRPC listener's address
+	// MetricsAddr is the operator endpoint's address ("" without one).
+	MetricsAddr string
+	ops         *ops.Server
 
-	grpc    *grpc.Server
-	backend chain.Backend
-	rt      *plugins.Runtime
-	store   *plugins.Store
-	subnets *plugins.Subnets
-	cancel  context.CancelFunc
-	served  chan error
-	p2pDone chan error
+	grpc      *grpc.Server
+	backend   chain.Backend
+	rt        *plugins.Runtime
+	store     *plugins.Store
+	subnets   *plugins.Subnets
+	cancel    context.CancelFunc
+	bootstrap bool // peers were named: readiness wants one
+	served    chan error
+	p2pDone   chan error
 }
 
 // Start assembles and starts a registry node: chain, plugins, p2p, gRPC.
@@ -80,7 +87,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	d = &Daemon{served: make(chan error, 1), p2pDone: make(chan error, 1)}
+	d = &Daemon{served: make(chan error, 1), p2pDone: make(chan error, 1), bootstrap: len(cfg.Bootstrap) > 0}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -123,6 +130,8 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 	rc.Key, rc.Domain, rc.Subnets, rc.Stakes, rc.Logger = cfg.Key, domain, d.subnets, contracts, cfg.Logger
 	rc.Store, rc.Runtime = d.store, d.rt
 	rc.StatePath = filepath.Join(cfg.DataDir, "registry.db")
+	reg := ops.NewRegistry()
+	rc.Metrics = reg
 	if d.Node, err = New(rc); err != nil {
 		return nil, err
 	}
@@ -165,7 +174,25 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 		cfg.Logger.Info("validator descriptor not stored in the DHT yet", "err", err)
 	}
 	go func() { d.served <- d.grpc.Serve(ln) }()
+	if cfg.MetricsListen != "" {
+		if d.ops, err = ops.Serve(cfg.MetricsListen, reg, d.ready); err != nil {
+			return nil, err
+		}
+		d.MetricsAddr = d.ops.Addr
+	}
 	return d, nil
+}
+
+// ready is the readiness check: the chain answers with the validator set,
+// and the node has a peer unless it is alone by configuration.
+func (d *Daemon) ready(ctx context.Context) error {
+	if _, _, err := d.Node.stakes(ctx); err != nil {
+		return fmt.Errorf("validator set: %w", err)
+	}
+	if d.bootstrap && len(d.P2P.Peers()) == 0 {
+		return errors.New("no p2p peers yet")
+	}
+	return nil
 }
 
 // Wait blocks until ctx ends or a server fails.
@@ -183,6 +210,9 @@ func (d *Daemon) Wait(ctx context.Context) error {
 // Close stops serving (letting calls in flight finish, briefly) and
 // releases everything.
 func (d *Daemon) Close() error {
+	if d.ops != nil {
+		_ = d.ops.Close()
+	}
 	if d.grpc != nil {
 		stopped := make(chan struct{})
 		go func() { d.grpc.GracefulStop(); close(stopped) }()

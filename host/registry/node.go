@@ -30,8 +30,9 @@ type Node struct {
 	modelMu sync.RWMutex
 	models  map[[2]string]*pb.ModelDescriptor // (subnet, model id)
 
-	owned subnetTable // subnets with an owner (subnets.go)
-	blobs pluginBlobs // stored plugins served to peers
+	owned   subnetTable // subnets with an owner (subnets.go)
+	blobs   pluginBlobs // stored plugins served to peers
+	metrics *metrics
 
 	builtinOnce sync.Once
 	builtin     map[abi.Kind]string
@@ -74,6 +75,7 @@ func New(cfg Config) (*Node, error) {
 		done:    make(chan struct{}),
 	}
 	r.blobs.r = r
+	r.metrics = newMetrics(r, cfg.Metrics)
 	if cfg.StatePath != "" {
 		st, err := openState(cfg.StatePath)
 		if err != nil {

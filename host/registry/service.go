@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -90,12 +91,16 @@ func (s *registryService) DiscoverNodes(req *pb.DiscoverNodesRequest, stream grp
 }
 
 func (s *registryService) RequestPreprocessingValidation(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.PreprocessingValidation, error) {
+	start := time.Now()
 	v, err := s.r.RequestPreprocessing(ctx, req)
+	s.r.metrics.coordinated("preprocessing", start, err)
 	return v, grpcError(err)
 }
 
 func (s *registryService) RequestCompletionValidation(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.CompletionValidation, error) {
+	start := time.Now()
 	v, err := s.r.RequestCompletion(ctx, req)
+	s.r.metrics.coordinated("completion", start, err)
 	return v, grpcError(err)
 }
 
@@ -106,11 +111,13 @@ type validatorService struct {
 
 func (s *validatorService) SignPreprocessing(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.ValidatorSignature, error) {
 	v, err := s.r.SignPreprocessing(ctx, req)
+	s.r.metrics.answered(s.r.metrics.preprocessing, err)
 	return v, grpcError(err)
 }
 
 func (s *validatorService) SignCompletion(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.ValidatorSignature, error) {
 	v, err := s.r.SignCompletion(ctx, req)
+	s.r.metrics.answered(s.r.metrics.completion, err)
 	return v, grpcError(err)
 }
 
