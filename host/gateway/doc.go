@@ -1,8 +1,21 @@
-// Package gateway is the gateway role. Its foundation, and so far its
-// whole, is the Ledger: the durable record of every request the gateway
-// handles, in one bbolt file, from which a restarted gateway resumes or
-// refunds what it had in flight and answers a retried client call with
-// the request it already made.
+// Package gateway is the gateway role: clients ask it for quotes and
+// submit paid inference requests (GatewayClientService, and the HTTP API);
+// compute nodes take tasks from it and return signed results
+// (GatewayComputeService). Start runs a whole gateway (Daemon): it
+// registers at the registry, loads each subnet's plugins as the registry
+// serves them, prices requests with the subnet's price plugin, chooses and
+// reserves a compute node with its select plugin, gathers the
+// preprocessing quorum, checks the client's deposit in the escrow,
+// dispatches the task, gathers the completion quorum and settles on chain
+// — or refunds a paid request it cannot complete.
+//
+// Its foundation is the Ledger: the durable record of every request the
+// gateway handles, in one bbolt file, from which a restarted gateway
+// resumes or refunds what it had in flight and answers a retried client
+// call with the request it already made. Every state change is written
+// there before the gateway acts on it; a request's input, payment
+// instructions, result and signatures are kept beside its record
+// (PutPayload), each written before the transition that needs it.
 //
 // The ledger guarantees:
 //

@@ -65,3 +65,48 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) hold.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Sentinel errors of the gateway role. Each maps to one gRPC status code
+// (grpcError) and HTTP status; the message says what to do.
+var (
+	// ErrBadRequest: the request is malformed (INVALID_ARGUMENT).
+	ErrBadRequest = errors.New("bad request")
+	// ErrUnknownSubnet: no such subnet, or not served here (NOT_FOUND).
+	ErrUnknownSubnet = errors.New("unknown subnet")
+	// ErrUnknownModel: the subnet has no such model (NOT_FOUND).
+	ErrUnknownModel = errors.New("unknown model")
+	// ErrUnknownQuote: no quote with that id from this gateway: forged,
+	// from another gateway, or issued before a restart (NOT_FOUND).
+	ErrUnknownQuote = errors.New("unknown quote")
+	// ErrQuoteExpired: the quote is past its expiry (FAILED_PRECONDITION).
+	ErrQuoteExpired = errors.New("quote expired")
+	// ErrStaleQuote: the subnet's plugins or parameters changed since the
+	// quote; validators would refuse it (FAILED_PRECONDITION).
+	ErrStaleQuote = errors.New("quote priced at a superseded subnet configuration")
+	// ErrSubnetNotReady: the gateway cannot run the subnet's current
+	// plugins (FAILED_PRECONDITION).
+	ErrSubnetNotReady = errors.New("subnet not ready")
+	// ErrInputRefused: the subnet's preprocess plugin refused the input
+	// (INVALID_ARGUMENT).
+	ErrInputRefused = errors.New("input refused")
+	// ErrNoComputeNode: no compute node can take the request now
+	// (UNAVAILABLE).
+	ErrNoComputeNode = errors.New("no compute node available")
+	// ErrUnavailable: a part the gateway depends on (registry, chain) does
+	// not answer (UNAVAILABLE).
+	ErrUnavailable = errors.New("dependency unavailable")
+	// ErrUnknownRequest: no request with that id (NOT_FOUND).
+	ErrUnknownRequest = errors.New("unknown request")
+	// ErrWrongState: the request is not in a state that allows the call
+	// (FAILED_PRECONDITION).
+	ErrWrongState = errors.New("request in the wrong state")
+	// ErrNotPaid: the escrow holds no matching deposit for the request
+	// (FAILED_PRECONDITION).
+	ErrNotPaid = errors.New("payment not found")
+	// ErrForbidden: the caller may not do this: a signature that does not
+	// recover to the node it names, a node other than the request's
+	// (PERMISSION_DENIED).
+	ErrForbidden = errors.New("forbidden")
+	// ErrRateLimited: too many requests from the caller (RESOURCE_EXHAUSTED).
+	ErrRateLimited = errors.New("rate limited")
+)

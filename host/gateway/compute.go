@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ncn-network/ncn/host/api/pb"
+)
+
+// streamSkew is how far a ReceiveTaskRequest's time may be from ours.
+const streamSkew = 2 * time.Minute
+
+// receiveTaskDigest is what a compute node signs to open its task stream:
+// EIP-191 over "ncn/receive-task/v1\n", its lower-case 0x address, "\n",
+// the time in unix milliseconds and "\n0" — the registry's heartbeat form
+// under a kind of its own, so a heartbeat never opens a task stream (the
+// compute node's side signs it in host/compute).
+func receiveTaskDigest(addr common.Address, unixMs int64) common.Hash {
+	msg := fmt.Appendf(nil, "ncn/receive-task/v1\n%s\n%d\n%d", strings.ToLower(addr.Hex()), unixMs, 0)
+	return common.BytesToHash(accounts.TextHash(msg))
+}
+
+// computeBook is the gateway's view of the compute nodes it dispatches
+// to: their open task streams, their reserved slots and the tasks they
+// hold. Safe for concurrent use.
+type computeBook struct {
+	mu    sync.Mutex
+	nodes map[common.Address]*computeNode
+}
+
+type computeNode struct {
+	stream   *taskStream
+	lastMs   int64                     // newest accepted stream request time, against replays
+	reserved map[common.Hash]time.Time // request -> reservation end; zero: held until released
+	tasks    map[common.Hash]*pb.ComputeTask
+}
+
+// taskStream is one open ReceiveTask stream: tasks queued for it and a
+// wake-up for its sender.
+type taskStream struct {
+	queue []*pb.ComputeTask
+	wake  chan struct{}
+	done  chan struct{} // closed when a newer stream replaces it
+}
+
+func (b *computeBook) node(a common.Address) *computeNode {
+	if b.nodes == nil {
+		b.nodes = map[common.Address]*computeNode{}
+	}
+	n, ok := b.nodes[a]
+	if !ok {
+		n = &computeNode{reserved: map[common.Hash]time.Time{}, tasks: map[common.Hash]*pb.ComputeTask{}}
+		b.nodes[a] = n
+	}
+	return n
+}
+
+// connect opens a node's stream, replacing (and ending) an older one,
+// with every task the node holds queued again: a task sent on a stream
+// that broke may never have arrived, and the node answers each request
+// once.
+func (b *computeBook) connect(a common.Address, unixMs int64) (*taskStream, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := b.node(a)
+	if unixMs <= n.lastMs {
+		return nil, fmt.Errorf("%w: stream request at %d, a newer one (%d) was seen: sign a fresh one", ErrForbidden, unixMs, n.lastMs)
+	}
+	n.lastMs = unixMs
+	if n.stream != nil {
+		close(n.stream.done)
+	}
+	s := &taskStream{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	for _, t := range n.tasks {
+		s.queue = append(s.queue, t)
+	}
+	slices.SortFunc(s.queue, func(x, y *pb.ComputeTask) int { return int(x.DeadlineUnixMs - y.DeadlineUnixMs) })
+	n.stream = s
+	if len(s.queue) > 0 {
+		s.wake <- struct{}{}
+	}
+	return s, nil
+}
+
+// disconnect forgets s if it is still the node's stream.
+func (b *computeBook) disconnect(a common.Address, s *taskStream) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.nodes[a]; n != nil && n.stream == s {
+		n.stream = nil
+	}
+}
+
+// next pops the next task queued for s, nil when none.
+func (b *computeBook) next(s *taskStream) *pb.ComputeTask {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(s.queue) == 0 {
+		return nil
+	}
+	t := s.queue[0]
+	s.queue = s.queue[1:]
+	return t
+}
+
+func (b *computeBook) connected(a common.Address) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := b.nodes[a]
+	return n != nil && n.stream != nil
+}
+
+// reserve takes one of a node's slots for a request until until (zero:
+// until released), if the node has one free.
+func (b *computeBook) reserve(a common.Address, id common.Hash, slots int, until time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := b.node(a)
+	now := time.Now()
+	for r, end := range n.reserved {
+		if !end.IsZero() && now.After(end) {
+			delete(n.reserved, r)
+		}
+	}
+	if _, ok := n.reserved[id]; !ok && len(n.reserved) >= max(slots, 1) {
+		return false
+	}
+	n.reserved[id] = until
+	return true
+}
+
+// release frees a request's slot and forgets its task.
+func (b *computeBook) release(a common.Address, id common.Hash) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.nodes[a]; n != nil {
+		delete(n.reserved, id)
+		delete(n.tasks, id)
+	}
+}
+
+// assign gives a node a task: its slot is held until the result, and the
+// task is queued on its stream if one is open (else it waits for the node
+// to connect).
+func (b *computeBook) assign(a common.Address, t *pb.ComputeTask) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := b.node(a)
+	id := common.BytesToHash(t.RequestId)
+	n.reserved[id] = time.Time{}
+	n.tasks[id] = t
+	if s := n.stream; s != nil {
+		s.queue = append(s.queue, t)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// task is the task a node holds for a request.
+func (b *computeBook) task(a common.Address, id common.Hash) (*pb.ComputeTask, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.nodes[a]; n != nil {
+		t, ok := n.tasks[id]
+		return t, ok
+	}
+	return nil, false
+}
+
+// overdue lists the tasks past their deadline at now.
+func (b *computeBook) overdue(now time.Time) []*pb.ComputeTask {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*pb.ComputeTask
+	for _, n := range b.nodes {
+		for _, t := range n.tasks {
+			if now.UnixMilli() > t.DeadlineUnixMs {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
