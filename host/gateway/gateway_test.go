@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"slices"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
@@ -150,6 +153,170 @@ func TestPaidRequest(t *testing.T) {
 	rec, err := d.Ledger().Get(common.BytesToHash(st.RequestId))
 	if err != nil || rec.State != gateway.StateSettled {
 		t.Fatalf("ledger: %+v, %v", rec, err)
+	}
+	if err := d.Ledger().Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefusals: what a gateway refuses, each with a code and a message a
+// person can act on, and with nothing recorded or reserved: no compute
+// node, unknown subnet and model, a forged, expired or mismatched quote,
+// malformed requests, input the preprocess plugin refuses; and a quorum
+// that does not form (ABORTED), after which the request is released and
+// its compute slot free again.
+func TestRefusals(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	cfg.QuoteTTL = 3 * time.Second
+	d := h.startGateway(t, cfg)
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	client := strings.ToLower(h.env.Client.Addr.Hex())
+	input := []byte("a picture of a seven")
+	req := func(mut func(*pb.InferenceRequest)) *pb.InferenceRequest {
+		r := &pb.InferenceRequest{Client: client, Subnet: subnet, Model: model, Input: input}
+		if mut != nil {
+			mut(r)
+		}
+		return r
+	}
+
+	_, err := c.SubmitInferenceTask(ctx, req(nil))
+	code(t, "no compute node connected", err, codes.Unavailable, "task stream")
+	_, err = c.EstimateFee(ctx, &pb.EstimateFeeRequest{Subnet: subnet, Model: "llama-9000", Input: input})
+	code(t, "unknown model", err, codes.NotFound, "no model \"llama-9000\"")
+	_, err = c.EstimateFee(ctx, &pb.EstimateFeeRequest{Subnet: "other", Model: model, Input: input})
+	code(t, "unknown subnet", err, codes.NotFound, "serves subnets subnet-a")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.QuoteId = "3f2a9c" }))
+	code(t, "forged quote", err, codes.NotFound, "not issued by this gateway")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.Client = "me" }))
+	code(t, "bad client", err, codes.InvalidArgument, "client")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.Params = []byte(`[1,2]`) }))
+	code(t, "params not an object", err, codes.InvalidArgument, "JSON object")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.Params = []byte(`{"max_tokens":-1}`) }))
+	code(t, "bad max_tokens", err, codes.InvalidArgument, "max_tokens")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.Input = nil }))
+	code(t, "no input", err, codes.InvalidArgument, "no input")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.Input = make([]byte, 70000) }))
+	code(t, "input over the preprocess plugin's limit", err, codes.InvalidArgument, "preprocess plugin refused")
+	_, err = c.GetTaskStatus(ctx, &pb.TaskRef{RequestId: []byte{1, 2, 3}})
+	code(t, "bad request id", err, codes.InvalidArgument, "32")
+	_, err = c.GetTaskStatus(ctx, &pb.TaskRef{RequestId: make([]byte, 32)})
+	code(t, "unknown request", err, codes.NotFound, "unknown request")
+
+	q, err := c.EstimateFee(ctx, &pb.EstimateFeeRequest{Subnet: subnet, Model: model, Input: input, Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.QuoteId, r.Input = q.QuoteId, bytes.Repeat(input, 4) }))
+	code(t, "quote for other input", err, codes.InvalidArgument, "differ from the quoted")
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.QuoteId, r.Model = q.QuoteId, "other" }))
+	code(t, "quote for another model", err, codes.NotFound, "no model")
+	time.Sleep(time.Until(time.Unix(int64(q.ExpiresAt), 0).Add(1100 * time.Millisecond)))
+	_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.QuoteId = q.QuoteId }))
+	code(t, "expired quote", err, codes.FailedPrecondition, "expired")
+
+	// A compute node the other validators have never heard of: they
+	// refuse, the quorum does not form. Each failure releases the slot,
+	// so more submissions than the node has slots all reach the quorum.
+	rogue, _ := crypto.GenerateKey()
+	startComputeAs(t, h, rogue, func(r *pb.RegisterNodeRequest) error { return h.nodes[0].Nodes().Register(r) },
+		func() string { return d.GRPCAddr }, answerLabel)
+	for i := range 5 {
+		_, err = c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.IdempotencyKey = fmt.Sprint("k", i) }))
+		code(t, "no quorum", err, codes.Aborted, "is not registered")
+	}
+	inflight, err := d.Ledger().Recover()
+	if err != nil || len(inflight) != 0 {
+		t.Fatalf("requests left in flight: %v, %v", inflight, err)
+	}
+	// The key of a released request finds it, released, with the reason.
+	st, err := c.SubmitInferenceTask(ctx, req(func(r *pb.InferenceRequest) { r.IdempotencyKey = "k0" }))
+	if err != nil || st.State != pb.TaskState_TASK_STATE_RELEASED || !strings.Contains(st.Error, "not registered") {
+		t.Fatalf("retry of a released request: %v, %v", st, err)
+	}
+	if err := d.Ledger().Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestComputeFailureRefunded: after payment, a compute node that reports
+// an error, and one that never answers, each get the request refunded —
+// exactly once, the client's balance as before — and nothing is settled.
+func TestComputeFailureRefunded(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	cfg.TaskTimeout = 2 * time.Second
+	d := h.startGateway(t, cfg)
+	silent := make(chan struct{})
+	t.Cleanup(func() { close(silent) })
+	startCompute(t, h, func() string { return d.GRPCAddr }, func(task *pb.ComputeTask) ([]byte, string) {
+		if string(task.Input) == "silent" {
+			<-silent
+		}
+		return nil, "model crashed: out of memory"
+	})
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	client := strings.ToLower(env.Client.Addr.Hex())
+	refundTopic := crypto.Keccak256Hash([]byte("InferenceRequestRefunded(bytes32,address,uint256,uint8)"))
+
+	for _, tc := range []struct {
+		name, input, why string
+	}{
+		{"compute error", "crash", "model crashed"},
+		{"no answer", "silent", "no result by the task's deadline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: client, Subnet: subnet, Model: model, Input: []byte(tc.input)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId})
+			code(t, "confirm before paying", err, codes.FailedPrecondition, "no deposit")
+			before := h.balances(t, env.Client.Addr, env.Compute.Addr)
+			pay := payment(t, st.Payment)
+			if _, err := env.Client.Escrow.Initiate(ctx, pay); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId}); err != nil {
+				t.Fatal(err)
+			}
+			end := waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_REFUNDED)
+			if !strings.Contains(end.Error, tc.why) || end.SettleTx == "" || len(end.Result) != 0 {
+				t.Fatalf("refunded: %v", end)
+			}
+			after := h.balances(t, env.Client.Addr, env.Compute.Addr)
+			if after[0].Cmp(before[0]) != 0 || after[1].Cmp(before[1]) != 0 {
+				t.Fatalf("client %s -> %s, compute %s -> %s: a refund leaves both as they were", before[0], after[0], before[1], after[1])
+			}
+			logs, err := env.Backend.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{env.C.Payment},
+				Topics: [][]common.Hash{{refundTopic}, {pay.RequestID}}})
+			if err != nil || len(logs) != 1 {
+				t.Fatalf("%d refunds of the request, want 1 (%v)", len(logs), err)
+			}
+			rec, err := d.Ledger().Get(pay.RequestID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var path []gateway.State
+			for _, s := range rec.History {
+				path = append(path, s.State)
+			}
+			want := []gateway.State{gateway.StateQuoted, gateway.StateValidated, gateway.StatePaid, gateway.StateDispatched, gateway.StateFailed, gateway.StateRefunded}
+			if !slices.Equal(path, want) {
+				t.Fatalf("history %v, want %v", path, want)
+			}
+			// A result after the refund is refused; so is one from another node.
+			late := signResult(env.Compute.Key, env.Domain, pay.RequestID, label, 5)
+			_, err = c.SubmitResult(ctx, late)
+			code(t, "result after the refund", err, codes.FailedPrecondition, "no result expected")
+			forged := signResult(env.Client.Key, env.Domain, pay.RequestID, label, 5)
+			_, err = c.SubmitResult(ctx, forged)
+			code(t, "result from another node", err, codes.PermissionDenied, "was dispatched to")
+		})
 	}
 	if err := d.Ledger().Verify(); err != nil {
 		t.Fatal(err)

@@ -300,15 +300,29 @@ type computeNode struct {
 
 func startCompute(t *testing.T, h *harness, addr func() string, answer func(*pb.ComputeTask) ([]byte, string)) *computeNode {
 	t.Helper()
-	c := &computeNode{key: h.env.Compute.Key, domain: h.env.Domain, addr: addr, answer: answer}
+	return startComputeAs(t, h, h.env.Compute.Key, nil, addr, answer)
+}
+
+// startComputeAs starts a compute node with key, registered by register
+// (nil: through the gateway, which forwards to every registry node).
+func startComputeAs(t *testing.T, h *harness, key *ecdsa.PrivateKey, register func(*pb.RegisterNodeRequest) error,
+	addr func() string, answer func(*pb.ComputeTask) ([]byte, string)) *computeNode {
+	t.Helper()
+	c := &computeNode{key: key, domain: h.env.Domain, addr: addr, answer: answer}
 	client := c.client(t)
 	req, err := registry.SignRegistration(c.key, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{subnet},
 		Models: []string{model}, Slots: 4, Accelerator: "cpu"}, uint64(time.Now().UnixMilli()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.RegisterComputeNode(context.Background(), req); err != nil {
-		t.Fatalf("register through the gateway: %v", err)
+	if register == nil {
+		register = func(req *pb.RegisterNodeRequest) error {
+			_, err := client.RegisterComputeNode(context.Background(), req)
+			return err
+		}
+	}
+	if err := register(req); err != nil {
+		t.Fatalf("register compute node: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

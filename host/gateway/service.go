@@ -49,6 +49,21 @@ func codeOf(err error) codes.Code {
 	return codes.Internal
 }
 
+// remoteError is an error status from another node (the registry): its
+// code kept, its message shown as the node wrote it.
+type remoteError struct{ s *status.Status }
+
+func (e remoteError) Error() string              { return e.s.Message() }
+func (e remoteError) GRPCStatus() *status.Status { return e.s }
+
+// remote turns another node's error status into a remoteError.
+func remote(err error) error {
+	if s, ok := status.FromError(err); ok {
+		return remoteError{s}
+	}
+	return err
+}
+
 func grpcError(err error) error {
 	if err == nil {
 		return nil

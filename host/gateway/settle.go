@@ -258,7 +258,7 @@ func (d *Daemon) stepComputed(ctx context.Context, rec Record) error {
 	if err != nil {
 		switch status.Code(err) {
 		case codes.Aborted, codes.FailedPrecondition, codes.InvalidArgument, codes.PermissionDenied:
-			d.fail(rec, fmt.Errorf("completion validation: %w", err))
+			d.fail(rec, fmt.Errorf("completion validation: %w", remote(err)))
 			return nil
 		}
 		return fmt.Errorf("%w: completion validation: %v", ErrUnavailable, err)

@@ -162,9 +162,10 @@ func (d *Daemon) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.Infe
 	}
 	v, err := d.reg.RequestPreprocessingValidation(ctx, vreq)
 	if err != nil {
-		log.Info("preprocessing validation failed", "err", err)
+		err = fmt.Errorf("preprocessing validation: %w", remote(err))
+		log.Info("request refused", "err", err)
 		d.release(rec, StateQuoted, err)
-		return nil, fmt.Errorf("preprocessing validation: %w (nothing was charged; the reservation is released)", err)
+		return nil, fmt.Errorf("%w (nothing was charged; the reservation is released)", err)
 	}
 	pay := &pb.PaymentInstructions{
 		RequestId: id[:], Tree: vreq.Tree, Amount: rec.Quote.Amount, ExpiresAt: rec.Quote.ExpiresAt, ConfigHash: vreq.ConfigHash,
