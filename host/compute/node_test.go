@@ -7,29 +7,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/gpu/worker/workertest"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute"
+	"github.com/ncn-network/ncn/host/compute/computetest"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
 	"github.com/ncn-network/ncn/sandbox"
 	"github.com/ncn-network/ncn/sandbox/sandboxtest"
@@ -37,156 +32,6 @@ import (
 
 // domain is registrytest's: the registry's validators check results in it.
 var domain = chain.Domain{ChainID: big.NewInt(1337), Contract: common.Address{1}}
-
-// gateway is the gateway side of GatewayComputeService, enough to drive a
-// compute node: it checks the task stream's signature like a gateway,
-// hands each stream to the test as a session, and collects results and
-// token chunks.
-type gateway struct {
-	pb.UnimplementedGatewayComputeServiceServer
-	addr string
-
-	sessions chan *session
-	results  chan *pb.ComputeResult
-
-	mu     sync.Mutex
-	tokens map[common.Hash][]*pb.TokenChunk
-	srv    *grpc.Server
-}
-
-// session is one open task stream.
-type session struct {
-	node  common.Address
-	tasks chan *pb.ComputeTask
-	drop  chan struct{} // closed: the gateway ends the stream
-	ended chan struct{} // closed when the handler has returned
-}
-
-func startGateway(t *testing.T) *gateway {
-	g := &gateway{sessions: make(chan *session, 16), results: make(chan *pb.ComputeResult, 64), tokens: map[common.Hash][]*pb.TokenChunk{}}
-	g.serve(t, "127.0.0.1:0")
-	t.Cleanup(g.stop)
-	return g
-}
-
-// serve (re)starts the server on addr; startGateway's test stops it.
-func (g *gateway) serve(t *testing.T, addr string) {
-	t.Helper()
-	var ln net.Listener
-	var err error
-	for range 50 { // the old listener's port may take a moment to free
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.addr = ln.Addr().String()
-	srv := grpc.NewServer()
-	pb.RegisterGatewayComputeServiceServer(srv, g)
-	go srv.Serve(ln)
-	g.mu.Lock()
-	g.srv = srv
-	g.mu.Unlock()
-}
-
-// stop kills the server and every stream, as a crashed gateway.
-func (g *gateway) stop() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.srv.Stop()
-}
-
-func (g *gateway) ReceiveTask(req *pb.ReceiveTaskRequest, stream grpc.ServerStreamingServer[pb.ComputeTask]) error {
-	addr, err := compute.VerifyReceiveTask(req, time.Now())
-	if err != nil {
-		return grpcstatus.Error(codes.PermissionDenied, err.Error())
-	}
-	s := &session{node: addr, tasks: make(chan *pb.ComputeTask), drop: make(chan struct{}), ended: make(chan struct{})}
-	defer close(s.ended)
-	g.sessions <- s
-	for {
-		select {
-		case task := <-s.tasks:
-			if err := stream.Send(task); err != nil {
-				return err
-			}
-		case <-s.drop:
-			return grpcstatus.Error(codes.Unavailable, "gateway dropped the stream")
-		case <-stream.Context().Done():
-			return nil
-		}
-	}
-}
-
-func (g *gateway) SubmitResult(_ context.Context, r *pb.ComputeResult) (*pb.SubmitResultResponse, error) {
-	g.results <- r
-	return &pb.SubmitResultResponse{}, nil
-}
-
-func (g *gateway) StreamTokens(stream grpc.ClientStreamingServer[pb.TokenChunk, pb.StreamTokensResponse]) error {
-	for {
-		c, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(&pb.StreamTokensResponse{})
-		}
-		if err != nil {
-			return err
-		}
-		g.mu.Lock()
-		id := common.BytesToHash(c.RequestId)
-		g.tokens[id] = append(g.tokens[id], c)
-		g.mu.Unlock()
-	}
-}
-
-func (g *gateway) tokensOf(id common.Hash) []*pb.TokenChunk {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return slices.Clone(g.tokens[id])
-}
-
-// session waits for the node's next task stream.
-func (g *gateway) session(t *testing.T) *session {
-	t.Helper()
-	select {
-	case s := <-g.sessions:
-		return s
-	case <-time.After(30 * time.Second):
-		t.Fatal("the node opened no task stream")
-		return nil
-	}
-}
-
-// send dispatches a task on the session.
-func (s *session) send(t *testing.T, task *pb.ComputeTask) {
-	t.Helper()
-	select {
-	case s.tasks <- task:
-	case <-s.ended:
-		t.Fatal("the task stream ended before the task was sent")
-	case <-time.After(10 * time.Second):
-		t.Fatal("task not taken")
-	}
-}
-
-// result waits for the result of request id (results of others are
-// failures: every test waits for what it sent).
-func (g *gateway) result(t *testing.T, id []byte) *pb.ComputeResult {
-	t.Helper()
-	select {
-	case r := <-g.results:
-		if string(r.RequestId) != string(id) {
-			t.Fatalf("result for %x, want %x", r.RequestId, id)
-		}
-		return r
-	case <-time.After(time.Minute):
-		t.Fatalf("no result for %x", id)
-		return nil
-	}
-}
 
 // sandboxProfile is strict where this machine can sandbox (and under CI,
 // which must); elsewhere the workers run with profile none, saying so.
@@ -255,34 +100,11 @@ func sample(t *testing.T, model string, i int) (input, params []byte, expect jso
 	return sampleInput(t, s.Input), s.Params, s.Expect
 }
 
-func newID() []byte {
-	id := make([]byte, 32)
-	k, _ := crypto.GenerateKey()
-	copy(id, crypto.FromECDSA(k))
-	return id
-}
-
-// checkSigned checks a successful result: no error, the hash of the
-// output, a signature by the node over the EIP-712 ComputeResult digest.
+// checkSigned checks a successful result as validators do.
 func checkSigned(t *testing.T, r *pb.ComputeResult, node common.Address) {
 	t.Helper()
-	if r.Error != "" {
-		t.Fatalf("result error: %s", r.Error)
-	}
-	if got := crypto.Keccak256Hash(r.Result); common.BytesToHash(r.ResultHash) != got || len(r.ResultHash) != 32 {
-		t.Fatalf("result hash %x, keccak256 of the result is %s", r.ResultHash, got)
-	}
-	if r.ComputeNode != strings.ToLower(node.Hex()) {
-		t.Fatalf("compute node %s, want %s", r.ComputeNode, node.Hex())
-	}
-	if r.ExecMillis == 0 {
-		t.Fatal("exec millis 0")
-	}
-	cr := chain.ComputeResult{RequestID: common.BytesToHash(r.RequestId), ResultHash: common.BytesToHash(r.ResultHash),
-		ComputeNode: node, ExecMillis: r.ExecMillis}
-	signer, err := chain.Recover(domain.Digest(cr.StructHash()), r.Signature)
-	if err != nil || signer != node {
-		t.Fatalf("signature recovers to %s (%v), want %s", signer.Hex(), err, node.Hex())
+	if err := computetest.CheckResult(r, node, domain); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -307,16 +129,16 @@ func checkFailed(t *testing.T, r *pb.ComputeResult, want string) {
 // after finishing the task in flight.
 func TestNode(t *testing.T) {
 	reg := registrytest.Start(t)
-	gw := startGateway(t)
+	gw := computetest.StartGateway(t)
 	key, _ := crypto.GenerateKey()
-	node := startNode(t, nodeConfig(t, key, reg.Addr, gw.addr))
+	node := startNode(t, nodeConfig(t, key, reg.Addr, gw.Addr))
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	if node.Address() != addr {
 		t.Fatalf("address %s, want %s", node.Address().Hex(), addr.Hex())
 	}
-	s := gw.session(t)
-	if s.node != addr {
-		t.Fatalf("task stream opened for %s, want %s", s.node.Hex(), addr.Hex())
+	s := gw.Session(t)
+	if s.Node != addr {
+		t.Fatalf("task stream opened for %s, want %s", s.Node.Hex(), addr.Hex())
 	}
 
 	t.Run("registered", func(t *testing.T) {
@@ -348,10 +170,10 @@ func TestNode(t *testing.T) {
 
 	t.Run("digits", func(t *testing.T) {
 		input, _, expect := sample(t, "digits", 0)
-		id := newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "digits", Input: input,
+		id := computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "digits", Input: input,
 			DeadlineUnixMs: time.Now().Add(30 * time.Second).UnixMilli(), ExpiresAt: uint64(time.Now().Add(10 * time.Minute).Unix())})
-		r := gw.result(t, id)
+		r := gw.Result(t, id)
 		checkSigned(t, r, addr)
 		if !matches(t, r.Result, expect) {
 			t.Fatalf("output %s, want %s", r.Result, expect)
@@ -365,8 +187,8 @@ func TestNode(t *testing.T) {
 		}
 		// The same task again (a gateway retrying after a reconnect) gets
 		// the same signed result, not a second one.
-		s.send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "digits", Input: input})
-		if again := gw.result(t, id); string(again.Signature) != string(r.Signature) {
+		s.Send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "digits", Input: input})
+		if again := gw.Result(t, id); string(again.Signature) != string(r.Signature) {
 			t.Fatal("a repeated task was signed again")
 		}
 	})
@@ -376,17 +198,17 @@ func TestNode(t *testing.T) {
 		text, params, _ := sample(t, "charlm", 0)
 		ids := map[string]bool{}
 		for i := range 6 {
-			id := newID()
+			id := computetest.NewRequestID()
 			ids[string(id)] = true
 			task := &pb.ComputeTask{RequestId: id, Model: "digits", Input: input}
 			if i%2 == 1 {
 				task = &pb.ComputeTask{RequestId: id, Model: "charlm", Input: text, Params: params}
 			}
-			s.send(t, task)
+			s.Send(t, task)
 		}
 		for len(ids) > 0 {
 			select {
-			case r := <-gw.results:
+			case r := <-gw.Results():
 				if !ids[string(r.RequestId)] {
 					t.Fatalf("result for unknown request %x", r.RequestId)
 				}
@@ -400,16 +222,16 @@ func TestNode(t *testing.T) {
 
 	t.Run("charlm streams", func(t *testing.T) {
 		input, params, expect := sample(t, "charlm", 0)
-		id := newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "charlm", Input: input, Params: params, Stream: true})
-		r := gw.result(t, id)
+		id := computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Subnet: "default", Model: "charlm", Input: input, Params: params, Stream: true})
+		r := gw.Result(t, id)
 		checkSigned(t, r, addr)
 		if !matches(t, r.Result, expect) {
 			t.Fatalf("output %q, want %s", r.Result, expect)
 		}
 		// The node waits for the gateway to take the stream before it
 		// submits: every token is there when the result is.
-		chunks := gw.tokensOf(common.BytesToHash(id))
+		chunks := gw.Tokens(common.BytesToHash(id))
 		var text strings.Builder
 		for i, c := range chunks {
 			if c.Index != uint32(i) || c.ComputeNode != r.ComputeNode {
@@ -421,10 +243,10 @@ func TestNode(t *testing.T) {
 			t.Fatalf("%d chunks making %q, result %q", len(chunks), text.String(), r.Result)
 		}
 		// Without stream, no tokens.
-		id = newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: input, Params: params})
-		checkSigned(t, gw.result(t, id), addr)
-		if c := gw.tokensOf(common.BytesToHash(id)); len(c) != 0 {
+		id = computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: input, Params: params})
+		checkSigned(t, gw.Result(t, id), addr)
+		if c := gw.Tokens(common.BytesToHash(id)); len(c) != 0 {
 			t.Fatalf("%d chunks for a task that did not ask to stream", len(c))
 		}
 	})
@@ -450,77 +272,76 @@ func TestNode(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				if tt.task.RequestId == nil {
-					tt.task.RequestId = newID()
+					tt.task.RequestId = computetest.NewRequestID()
 				}
-				s.send(t, tt.task)
-				checkFailed(t, gw.result(t, tt.task.RequestId), tt.want)
+				s.Send(t, tt.task)
+				checkFailed(t, gw.Result(t, tt.task.RequestId), tt.want)
 			})
 		}
 		// The node still serves.
-		id := newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
-		checkSigned(t, gw.result(t, id), addr)
+		id := computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
+		checkSigned(t, gw.Result(t, id), addr)
 	})
 
 	t.Run("deadline", func(t *testing.T) {
 		// The longest charlm generation, timed uncut, then given a
 		// quarter of that time: it is cut, with the tokens it streamed.
 		params := []byte(`{"max_tokens": 1024}`)
-		id := newID()
+		id := computetest.NewRequestID()
 		start := time.Now()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: params})
-		full := gw.result(t, id)
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: params})
+		full := gw.Result(t, id)
 		took := time.Since(start)
 		checkSigned(t, full, addr)
 		if len(full.Result) != 1024 {
 			t.Fatalf("uncut output of %d bytes", len(full.Result))
 		}
-		id = newID()
+		id = computetest.NewRequestID()
 		start = time.Now()
 		deadline := start.Add(took / 4)
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: params, Stream: true, DeadlineUnixMs: deadline.UnixMilli()})
-		r := gw.result(t, id)
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: params, Stream: true, DeadlineUnixMs: deadline.UnixMilli()})
+		r := gw.Result(t, id)
 		checkFailed(t, r, "deadline exceeded: cut after")
 		if late := time.Since(deadline); late > 2*time.Second {
 			t.Fatalf("result %s after the deadline", late)
 		}
-		if n := len(gw.tokensOf(common.BytesToHash(id))); n >= 1024 {
+		if n := len(gw.Tokens(common.BytesToHash(id))); n >= 1024 {
 			t.Fatalf("%d tokens streamed: not cut", n)
 		}
 		t.Logf("1024 tokens in %s; with %s it was cut: %s", took.Round(time.Millisecond), (took / 4).Round(time.Millisecond), r.Error)
 		// The worker serves again.
 		input, p, _ := sample(t, "charlm", 1)
-		id = newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: input, Params: p})
-		checkSigned(t, gw.result(t, id), addr)
+		id = computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: input, Params: p})
+		checkSigned(t, gw.Result(t, id), addr)
 	})
 
 	t.Run("reconnect", func(t *testing.T) {
 		digits, _, _ := sample(t, "digits", 0)
 		// The gateway ends the stream: the node opens another.
-		close(s.drop)
-		s = gw.session(t)
-		id := newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
-		checkSigned(t, gw.result(t, id), addr)
+		s.Drop()
+		s = gw.Session(t)
+		id := computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
+		checkSigned(t, gw.Result(t, id), addr)
 		// The gateway dies and comes back on its address.
 		before := node.Streams()
-		gw.stop()
-		gw.serve(t, gw.addr)
-		s = gw.session(t)
+		gw.Restart(t)
+		s = gw.Session(t)
 		if node.Streams() <= before {
 			t.Fatalf("streams opened %d, %d before the restart", node.Streams(), before)
 		}
-		id = newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
-		checkSigned(t, gw.result(t, id), addr)
+		id = computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
+		checkSigned(t, gw.Result(t, id), addr)
 	})
 
 	t.Run("close", func(t *testing.T) {
 		// A task in flight at Close is finished and returned, then the
 		// node is gone from the registry and its stream closed.
-		id := newID()
-		s.send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: []byte(`{"max_tokens": 1024}`)})
+		id := computetest.NewRequestID()
+		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "charlm", Input: []byte("The fox "), Params: []byte(`{"max_tokens": 1024}`)})
 		waitFor(t, 10*time.Second, func() error {
 			if node.Load() == 0 {
 				return errors.New("the task did not start")
@@ -531,7 +352,7 @@ func TestNode(t *testing.T) {
 			t.Fatal(err)
 		}
 		select {
-		case r := <-gw.results:
+		case r := <-gw.Results():
 			checkSigned(t, r, addr)
 		default:
 			t.Fatal("Close returned before the task in flight was returned")
@@ -540,7 +361,7 @@ func TestNode(t *testing.T) {
 			t.Fatal("the registry still lists the node after Close")
 		}
 		select {
-		case <-s.ended:
+		case <-s.Ended():
 		case <-time.After(5 * time.Second):
 			t.Fatal("the task stream is still open after Close")
 		}
