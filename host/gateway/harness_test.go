@@ -47,7 +47,8 @@ type harness struct {
 	env      *chaintest.Env
 	nodes    []*registry.Node
 	servers  []*grpc.Server
-	registry string // the fan-out's address: the gateway's RegistryAddr
+	registry string  // the fan-out's address: the gateway's RegistryAddr
+	fan      *fanout // to hold completion validations
 	supply   *big.Int
 }
 
@@ -127,7 +128,8 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
-	pb.RegisterP2PRegistryServiceServer(srv, &fanout{to: clients})
+	h.fan = &fanout{to: clients}
+	pb.RegisterP2PRegistryServiceServer(srv, h.fan)
 	go srv.Serve(ln)
 	t.Cleanup(srv.Stop)
 	h.registry = ln.Addr().String()
@@ -216,6 +218,26 @@ func (h *harness) balances(t *testing.T, addrs ...common.Address) []*big.Int {
 type fanout struct {
 	pb.UnimplementedP2PRegistryServiceServer
 	to []pb.P2PRegistryServiceClient
+
+	mu   sync.Mutex
+	hold chan struct{} // while not nil, completion validations wait for it to close
+}
+
+// holdCompletions makes completion validations wait until the returned
+// function is called.
+func (f *fanout) holdCompletions() (release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{})
+	f.hold = ch
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.hold == ch {
+			f.hold = nil
+		}
+		close(ch)
+	}
 }
 
 func (f *fanout) RegisterNode(ctx context.Context, req *pb.RegisterNodeRequest) (*pb.RegisterNodeResponse, error) {
@@ -265,6 +287,16 @@ func (f *fanout) RequestPreprocessingValidation(ctx context.Context, req *pb.Pre
 }
 
 func (f *fanout) RequestCompletionValidation(ctx context.Context, req *pb.CompletionValidationRequest) (*pb.CompletionValidation, error) {
+	f.mu.Lock()
+	hold := f.hold
+	f.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+	}
 	return f.to[0].RequestCompletionValidation(ctx, req)
 }
 
