@@ -210,7 +210,19 @@ func writeError(w http.ResponseWriter, code int, name, msg string) {
 // writeErr writes a gateway error as JSON with the status of its code.
 func writeErr(w http.ResponseWriter, err error) {
 	c := codeOf(err)
-	writeError(w, httpStatus(c), strings.ToUpper(strings.ReplaceAll(c.String(), " ", "_")), err.Error())
+	writeError(w, httpStatus(c), codeName(c), err.Error())
+}
+
+// codeName is a gRPC code's canonical name: NOT_FOUND, DEADLINE_EXCEEDED.
+func codeName(c codes.Code) string {
+	var b strings.Builder
+	for i, r := range c.String() {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 func clientIP(r *http.Request) string {
