@@ -51,6 +51,7 @@ func commands() []command {
 		{"plugin run", "call a plugin on one input document under a host's limits", runPluginRun},
 		{"plugin test", "run the ABI test vectors and the manifest's self-tests against a plugin", runPluginTest},
 		{"registry", "run a registry/validator node: p2p registry network, node liveness, M-of-N price and result signing", runRegistry},
+		{"gateway", "run a gateway: quotes, paid requests over gRPC and HTTP, dispatch to compute nodes, settlement on chain", runGateway},
 		{"compute", "run a compute node: sandboxed model workers, registered with the registry, tasks from a gateway, signed results", runCompute},
 		{"subnet create", "create a subnet you own on the registry network, served by the builtin plugins", runSubnetCreate},
 		{"subnet update", "change a subnet you own: parameters, quorum, models", runSubnetUpdate},

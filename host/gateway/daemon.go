@@ -209,7 +209,7 @@ type Daemon struct {
 // Start assembles a gateway — chain, ledger, plugins, registry connection
 // — registers it, resumes what its ledger had in flight and serves gRPC
 // and HTTP.
-func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
+func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 		return nil, err
 	}
 	addr := crypto.PubkeyToAddress(cfg.Key.PublicKey)
-	d = &Daemon{
+	d := &Daemon{
 		cfg: cfg, log: cfg.Logger.With("gateway", strings.ToLower(addr.Hex())), addr: addr, self: strings.ToLower(addr.Hex()),
 		payABI: payment.NewInferencePayment(), registered: make(chan struct{}),
 		running: map[common.Hash]bool{}, again: map[common.Hash]bool{}, served: make(chan error, 2),

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/ncn-network/ncn/host/gateway"
+)
+
+const gatewayHelp = `
+Run a gateway: clients ask it for quotes and submit paid inference
+requests over gRPC (GatewayClientService, --grpc-listen-addr) and HTTP
+(POST /api/v1/inference, GET /api/v1/inference/{id}, /health, /healthz,
+/readyz on --http-listen-addr); compute nodes open their task streams to it
+and return signed results (GatewayComputeService, same gRPC port).
+
+It registers with a registry node (--registry) as a gateway and
+heartbeats; loads each subnet's plugins as the registry serves them
+(checking the owner's signature and that its config hash is the
+registry's); prices requests with the subnet's price plugin and signs the
+quote; chooses and reserves a compute node with its select plugin; gathers
+the validators' preprocessing signatures the client pays with; checks the
+deposit in the escrow, dispatches the task, gathers the completion
+signatures and settles on chain — or refunds a paid request it cannot
+complete. Every step of every request is written to DATADIR/gateway.db
+before it is acted on: a gateway restarted on the same --datadir resumes
+or refunds what it had in flight.
+
+The gateway key pays gas for settlements and refunds and receives the
+gateway share: --key FILE (a keystore or hex key file), else
+$GATEWAY_PRIVATE_KEY (the key as hex).
+
+On start it prints its gRPC and HTTP addresses and its address, then
+"ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay in
+the ledger for the next start.
+
+Environment: GATEWAY_PRIVATE_KEY for --key, RPC_URL for --rpc,
+REGISTRY_GRPC_ADDR for --registry, GATEWAY_ADDR for --grpc-advertise-addr,
+NCN_PASSWORD_FILE for --password-file.
+
+Example (against ncn chain serve --datadir dev and a registry):
+  ncn gateway --devchain dev/devchain.json --key dev/keystore/gateway.json \
+      --registry 127.0.0.1:50050 --subnet default
+  GATEWAY_PRIVATE_KEY=... RPC_URL=http://10.0.0.2:8545 REGISTRY_GRPC_ADDR=10.0.0.5:50050 \
+      ncn gateway --contracts addresses.json --datadir /var/lib/ncn-gateway`
+
+func runGateway(ctx context.Context, e env, args []string) error {
+	f := newFlags("gateway", "(--key FILE | $GATEWAY_PRIVATE_KEY) (--devchain FILE | --rpc URL --contracts FILE) --registry ADDR [flags]", gatewayHelp)
+	gwKey := newKeyFlags(f, "gateway", passwordFileEnv)
+	chainOpts := newChainFlags(f)
+	registryAddr := f.String("registry", e.getenv("REGISTRY_GRPC_ADDR"), "registry node gRPC `address` (default $REGISTRY_GRPC_ADDR)")
+	datadir := f.String("datadir", "ncn-gateway", "state `directory`: the request ledger, the plugin store and compile cache")
+	grpcListen := f.String("grpc-listen-addr", ":50051", "gRPC listen `address`")
+	grpcAdvertise := f.String("grpc-advertise-addr", e.getenv("GATEWAY_ADDR"), "gRPC `address` registered for others to dial (default $GATEWAY_ADDR, else the listen address; 127.0.0.1 for a wildcard host)")
+	httpListen := f.String("http-listen-addr", ":8080", "HTTP listen `address`; \"off\" serves no HTTP")
+	var subnets pathList
+	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default every subnet the registry knows, loaded on first use)")
+	quoteTTL := f.Duration("quote-ttl", 10*time.Minute, "how long a quote, and a validated request, stays payable (at most 10m)")
+	taskTimeout := f.Duration("task-timeout", 2*time.Minute, "longest a compute node may take before the request is refunded")
+	heartbeat := f.Duration("heartbeat", 0, "heartbeat interval (default: the one the registry asks for)")
+	httpRate := f.Int("http-rate", 100, "HTTP inference requests a minute per client IP")
+	grpcRate := f.Int("grpc-rate", 1000, "gRPC submissions a minute per client IP")
+	maxBody := f.String("max-body", "8MiB", "largest HTTP request body (bytes, or with KiB, MiB suffix)")
+	logLevel := f.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
+	logJSON := f.Bool("log-json", false, "log JSON lines instead of text")
+	if err := f.parse(e, args); err != nil {
+		return err
+	}
+	hexKey := e.getenv("GATEWAY_PRIVATE_KEY")
+	if *gwKey.file == "" && hexKey == "" {
+		return f.usagef("the gateway key is required: --key FILE, or GATEWAY_PRIVATE_KEY (hex)")
+	}
+	rpcURL, addrs, err := chainOpts.resolve(f, e)
+	if err != nil {
+		return err
+	}
+	body, berr := parseBytes(*maxBody)
+	var level slog.Level
+	switch {
+	case *registryAddr == "":
+		return f.usagef("--registry is required (or set REGISTRY_GRPC_ADDR): a registry node's gRPC address")
+	case *quoteTTL <= 0 || *quoteTTL > 10*time.Minute:
+		return f.usagef("--quote-ttl must be positive and at most 10m (validators refuse longer)")
+	case *taskTimeout <= 0 || *heartbeat < 0:
+		return f.usagef("--task-timeout must be positive, --heartbeat not negative")
+	case *httpRate < 1 || *grpcRate < 1:
+		return f.usagef("--http-rate and --grpc-rate must be at least 1")
+	case berr != nil || body == 0 || body > 1<<30:
+		return f.usagef("--max-body: %q is not a size between 1 byte and 1GiB", *maxBody)
+	case level.UnmarshalText([]byte(*logLevel)) != nil:
+		return f.usagef("--log-level: %q is not debug, info, warn or error", *logLevel)
+	}
+	var key *ecdsa.PrivateKey
+	if *gwKey.file != "" {
+		if key, err = gwKey.load(e); err != nil {
+			return err
+		}
+	} else if key, err = crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(hexKey), "0x")); err != nil {
+		return fmt.Errorf("GATEWAY_PRIVATE_KEY is not a hex private key: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	logger := slog.New(slog.NewTextHandler(e.stderr, opts))
+	if *logJSON {
+		logger = slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	d, err := gateway.Start(ctx, gateway.DaemonConfig{
+		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs, RegistryAddr: *registryAddr,
+		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, HTTPListen: *httpListen, Subnets: subnets,
+		QuoteTTL: *quoteTTL, TaskTimeout: *taskTimeout, HeartbeatInterval: *heartbeat,
+		HTTPInferencePerMinute: *httpRate, GRPCSubmitPerMinute: *grpcRate, MaxBodyBytes: int64(body),
+		Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "grpc: %s\n", d.GRPCAddr)
+	if d.HTTPAddr != "" {
+		fmt.Fprintf(e.stdout, "http: %s\n", d.HTTPAddr)
+	}
+	fmt.Fprintf(e.stdout, "gateway: %s\n", strings.ToLower(d.Address().Hex()))
+	fmt.Fprintln(e.stdout, "ready")
+	werr := d.Wait(ctx)
+	cerr := d.Close()
+	if werr != nil {
+		return werr
+	}
+	if cerr != nil {
+		return fmt.Errorf("shutdown: %w", cerr)
+	}
+	fmt.Fprintln(e.stderr, "ncn gateway: stopped")
+	return nil
+}
