@@ -22,8 +22,10 @@ import (
 )
 
 // DefaultComputeStrategy ranks compute nodes when the subnet's parameters
-// name none (param "compute_strategy").
-const DefaultComputeStrategy = "weighted"
+// name none (param "compute_strategy"): the order seeded by the request
+// id, so requests spread over the nodes; the ordered strategies would send
+// every request to the same node until its slots are full.
+const DefaultComputeStrategy = "random"
 
 // taskData is a request's task as stored (partTask): what is dispatched,
 // and where to look for its payment on chain.
