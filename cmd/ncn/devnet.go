@@ -23,7 +23,8 @@ creates a subnet for the models. It prints every endpoint and a line
 With --requests N it pays for N requests through the gateway from the dev
 client account (the models' sample inputs, in turn), prints a settlement
 table — each party's balance before and after, requests settled and
-refunded, latencies — and exits: non-zero if any wei is unaccounted for.
+refunded, latencies — and exits: non-zero if any wei is unaccounted for
+or any request did not settle.
 
 Each role logs to DATADIR/logs/<role>.log; DATADIR/chain/devchain.json and
 DATADIR/chain/keystore are what 'ncn client' and other tools take.
@@ -108,6 +109,9 @@ Examples:
 		}
 		if err := r.Check(); err != nil {
 			return &exitCodeError{code: exitError} // the table says why
+		}
+		if r.Completed != r.Requested {
+			return fmt.Errorf("%d of %d requests settled", r.Completed, r.Requested)
 		}
 		return nil
 	}

@@ -126,6 +126,12 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 		cfg.Progress("registry-%d: grpc %s, validator %s", i+1, p.Out["grpc"], p.Out["validator"])
 	}
 	n.RegistryAddr = n.Registries[0].Out["grpc"]
+	// Quorums need every registry node to know the others.
+	for _, r := range n.Registries {
+		if err := waitNodes(ctx, r.Out["grpc"], pb.NodeRole_NODE_ROLE_VALIDATOR, "", cfg.Validators); err != nil {
+			return nil, err
+		}
+	}
 	if err := n.createSubnet(ctx); err != nil {
 		return nil, err
 	}
@@ -261,7 +267,13 @@ func waitSubnet(ctx context.Context, addr, subnet string, models int) error {
 // waitComputes waits until the registry sees every compute node
 // available with its models.
 func (n *Net) waitComputes(ctx context.Context) error {
-	conn, err := grpc.NewClient(n.RegistryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return waitNodes(ctx, n.RegistryAddr, pb.NodeRole_NODE_ROLE_COMPUTE, n.Subnet, len(n.Computes))
+}
+
+// waitNodes waits until the registry at addr sees want available nodes
+// of role (in subnet, if not "").
+func waitNodes(ctx context.Context, addr string, role pb.NodeRole, subnet string, want int) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
 	}
@@ -270,19 +282,19 @@ func (n *Net) waitComputes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	for {
-		s, err := rc.DiscoverNodes(ctx, &pb.DiscoverNodesRequest{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnet: n.Subnet})
+		s, err := rc.DiscoverNodes(ctx, &pb.DiscoverNodesRequest{Role: role, Subnet: subnet})
 		got := 0
 		for err == nil {
 			if _, err = s.Recv(); err == nil {
 				got++
 			}
 		}
-		if got >= len(n.Computes) {
+		if got >= want {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("devnet: %d of %d compute nodes available at the registry", got, len(n.Computes))
+			return fmt.Errorf("devnet: registry %s sees %d of %d %s nodes", addr, got, want, strings.ToLower(strings.TrimPrefix(role.String(), "NODE_ROLE_")))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
