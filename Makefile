@@ -77,7 +77,7 @@ bench: deps
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build
-	./bin/ncn chain demo --requests 3
+	./bin/ncn devnet --requests 20
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
