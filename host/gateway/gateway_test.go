@@ -15,9 +15,13 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/gateway"
 )
@@ -53,7 +57,7 @@ func TestPaidRequest(t *testing.T) {
 	if q.Amount == "" || len(q.ConfigHash) != 32 || q.ExpiresAt < uint64(time.Now().Add(9*time.Minute).Unix()) {
 		t.Fatalf("quote %v", q)
 	}
-	submit := &pb.InferenceRequest{QuoteId: q.QuoteId, Client: client, Subnet: subnet, Model: model, Input: input, IdempotencyKey: "job-1"}
+	submit := &pb.InferenceRequest{QuoteId: q.QuoteId, Client: client, Subnet: subnet, Model: model, Input: input, IdempotencyKey: "job-1", Stream: true}
 	st, err := c.SubmitInferenceTask(ctx, submit)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +107,7 @@ func TestPaidRequest(t *testing.T) {
 	}
 	var seen []pb.TaskState
 	var final *pb.InferenceTaskStatus
+	var tokens string
 	for {
 		u, err := updates.Recv()
 		if errors.Is(err, io.EOF) {
@@ -115,6 +120,10 @@ func TestPaidRequest(t *testing.T) {
 			seen = append(seen, u.State)
 			final = u.Status
 		}
+		tokens += u.Token
+	}
+	if tokens != string(label) {
+		t.Errorf("streamed tokens %q, want %q", tokens, label)
 	}
 	want := []pb.TaskState{pb.TaskState_TASK_STATE_AWAITING_PAYMENT, pb.TaskState_TASK_STATE_PAID, pb.TaskState_TASK_STATE_DISPATCHED,
 		pb.TaskState_TASK_STATE_COMPUTED, pb.TaskState_TASK_STATE_COMPLETION_VALIDATED, pb.TaskState_TASK_STATE_SETTLED}
@@ -156,6 +165,14 @@ func TestPaidRequest(t *testing.T) {
 	}
 	if err := d.Ledger().Verify(); err != nil {
 		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(d.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if hs, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || hs.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("gRPC health: %v, %v", hs, err)
 	}
 }
 
@@ -252,8 +269,11 @@ func TestComputeFailureRefunded(t *testing.T) {
 	silent := make(chan struct{})
 	t.Cleanup(func() { close(silent) })
 	startCompute(t, h, func() string { return d.GRPCAddr }, func(task *pb.ComputeTask) ([]byte, string) {
-		if string(task.Input) == "silent" {
+		switch string(task.Input) {
+		case "silent":
 			<-silent
+		case "garbage":
+			return []byte("not the JSON the model declares"), ""
 		}
 		return nil, "model crashed: out of memory"
 	})
@@ -263,11 +283,16 @@ func TestComputeFailureRefunded(t *testing.T) {
 	client := strings.ToLower(env.Client.Addr.Hex())
 	refundTopic := crypto.Keccak256Hash([]byte("InferenceRequestRefunded(bytes32,address,uint256,uint8)"))
 
+	paid := []gateway.State{gateway.StateQuoted, gateway.StateValidated, gateway.StatePaid, gateway.StateDispatched}
+	failed := []gateway.State{gateway.StateFailed, gateway.StateRefunded}
 	for _, tc := range []struct {
 		name, input, why string
+		path             []gateway.State
 	}{
-		{"compute error", "crash", "model crashed"},
-		{"no answer", "silent", "no result by the task's deadline"},
+		{"compute error", "crash", "model crashed", slices.Concat(paid, failed)},
+		{"no answer", "silent", "no result by the task's deadline", slices.Concat(paid, failed)},
+		{"result refused by the validators", "garbage", "completion validation: registry: consensus failure",
+			slices.Concat(paid, []gateway.State{gateway.StateComputed}, failed)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: client, Subnet: subnet, Model: model, Input: []byte(tc.input)})
@@ -305,9 +330,8 @@ func TestComputeFailureRefunded(t *testing.T) {
 			for _, s := range rec.History {
 				path = append(path, s.State)
 			}
-			want := []gateway.State{gateway.StateQuoted, gateway.StateValidated, gateway.StatePaid, gateway.StateDispatched, gateway.StateFailed, gateway.StateRefunded}
-			if !slices.Equal(path, want) {
-				t.Fatalf("history %v, want %v", path, want)
+			if !slices.Equal(path, tc.path) {
+				t.Fatalf("history %v, want %v", path, tc.path)
 			}
 			// A result after the refund is refused; so is one from another node.
 			late := signResult(env.Compute.Key, env.Domain, pay.RequestID, label, 5)
@@ -320,5 +344,62 @@ func TestComputeFailureRefunded(t *testing.T) {
 	}
 	if err := d.Ledger().Verify(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnpaidEndings: a request that is never paid ends without a charge —
+// cancelled by the client (a deposit made anyway is refunded at once), or
+// expired when the escrow can no longer take its payment.
+func TestUnpaidEndings(t *testing.T) {
+	h := newHarness(t)
+	d := h.startGateway(t, h.gatewayConfig(t.TempDir()))
+	startCompute(t, h, func() string { return d.GRPCAddr }, answerLabel)
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	submit := func(input string) *pb.InferenceTaskStatus {
+		st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()),
+			Subnet: subnet, Model: model, Input: []byte(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	before := h.balances(t, env.Client.Addr)
+
+	st := submit("cancel me")
+	cancelled, err := c.CancelTask(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	if err != nil || cancelled.State != pb.TaskState_TASK_STATE_CANCELLED {
+		t.Fatalf("cancel: %v, %v", cancelled, err)
+	}
+	_, err = c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId})
+	code(t, "confirm a cancelled request", err, codes.FailedPrecondition, "cannot be paid")
+	// The client still holds valid signatures and pays anyway.
+	pay := payment(t, st.Payment)
+	if _, err := env.Client.Escrow.Initiate(ctx, pay); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		s, err := env.C.Request(ctx, pay.RequestID)
+		if err != nil || s.Status != chain.StatusFailed {
+			return fmt.Errorf("escrow status %v, %v: want the late deposit refunded", s.Status, err)
+		}
+		return nil
+	})
+	if after := h.balances(t, env.Client.Addr); after[0].Cmp(before[0]) != 0 {
+		t.Fatalf("client balance %s, was %s", after[0], before[0])
+	}
+
+	st = submit("forget me")
+	env.AdvanceTo(t, st.Payment.ExpiresAt) // the chain's clock at the expiry: no deposit can land any more
+	end := waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_EXPIRED)
+	if !strings.Contains(end.Error, "expired without a payment") {
+		t.Fatalf("expired: %v", end)
+	}
+	if _, err := env.Client.Escrow.Initiate(ctx, payment(t, st.Payment)); !chain.IsRevert(err, "InvalidExpiry") {
+		t.Fatalf("paying an expired request: %v", err)
+	}
+	if inflight, err := d.Ledger().Recover(); err != nil || len(inflight) != 0 {
+		t.Fatalf("in flight: %v, %v", inflight, err)
 	}
 }

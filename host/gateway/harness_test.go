@@ -50,6 +50,8 @@ type harness struct {
 	registry string  // the fan-out's address: the gateway's RegistryAddr
 	fan      *fanout // to hold completion validations
 	supply   *big.Int
+	subnets  *plugins.Subnets // the registry nodes' plugins: activate here
+	store    *plugins.Store
 }
 
 func newHarness(t *testing.T) *harness {
@@ -80,6 +82,7 @@ func newHarness(t *testing.T) *harness {
 	if _, err := subnets.Activate(ctx, set); err != nil {
 		t.Fatal(err)
 	}
+	h.subnets, h.store = subnets, store
 	if _, err := env.Client.Escrow.Approve(ctx, new(big.Int).Lsh(big.NewInt(1), 95)); err != nil {
 		t.Fatal(err)
 	}
@@ -427,6 +430,16 @@ func (c *computeNode) serve(ctx context.Context, client pb.GatewayComputeService
 		c.mu.Unlock()
 		go func() {
 			out, fail := c.answer(task)
+			if task.Stream && fail == "" { // a text model's tokens, ahead of the result
+				if ts, err := client.StreamTokens(ctx); err == nil {
+					addr := strings.ToLower(crypto.PubkeyToAddress(c.key.PublicKey).Hex())
+					half := len(out) / 2
+					for i, part := range []string{string(out[:half]), string(out[half:])} {
+						ts.Send(&pb.TokenChunk{RequestId: task.RequestId, ComputeNode: addr, Index: uint32(i), Text: part})
+					}
+					ts.CloseAndRecv()
+				}
+			}
 			r := &pb.ComputeResult{RequestId: task.RequestId, ComputeNode: strings.ToLower(crypto.PubkeyToAddress(c.key.PublicKey).Hex()), Error: fail}
 			if fail == "" {
 				r = signResult(c.key, c.domain, common.BytesToHash(task.RequestId), out, 12)

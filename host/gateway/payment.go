@@ -25,6 +25,10 @@ const (
 	evRefunded  = "InferenceRequestRefunded"
 )
 
+// expiryGrace is how long past a request's expiry by the clock the
+// watcher waits for the chain's clock to pass it too.
+const expiryGrace = 30 * time.Second
+
 // paymentWatch follows the requests that can still be paid: validated
 // ones waiting for their deposit, and cancelled ones whose client might
 // pay anyway. Safe for concurrent use.
@@ -244,7 +248,7 @@ func (d *Daemon) watchPayments(now time.Time) {
 	d.watch.mu.Lock()
 	from := d.watch.next
 	d.watch.mu.Unlock()
-	if from == 0 || from > head.Number.Uint64() {
+	if from == 0 { // first look since start: from the oldest request waiting
 		from = head.Number.Uint64()
 		for id := range awaiting {
 			if b := d.fromBlock(id); b < from {
@@ -252,36 +256,44 @@ func (d *Daemon) watchPayments(now time.Time) {
 			}
 		}
 	}
-	topic := d.payABI.GetABI().Events[evInitiated].ID
-	logs, err := d.backend.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(from), ToBlock: head.Number, Addresses: []common.Address{d.cfg.Contracts.Payment},
-		Topics: [][]common.Hash{{topic}, nil, nil, {common.BytesToHash(d.addr[:])}},
-	})
-	if err != nil {
-		d.log.Warn("payment watcher: events", "err", err)
-		return
-	}
-	d.watch.mu.Lock()
-	d.watch.next = head.Number.Uint64() + 1
-	d.watch.mu.Unlock()
-	for _, l := range logs {
-		if len(l.Topics) < 2 || l.Removed {
-			continue
+	if from <= head.Number.Uint64() {
+		topic := d.payABI.GetABI().Events[evInitiated].ID
+		logs, err := d.backend.FilterLogs(ctx, ethereum.FilterQuery{
+			FromBlock: new(big.Int).SetUint64(from), ToBlock: head.Number, Addresses: []common.Address{d.cfg.Contracts.Payment},
+			Topics: [][]common.Hash{{topic}, nil, nil, {common.BytesToHash(d.addr[:])}},
+		})
+		if err != nil {
+			d.log.Warn("payment watcher: events", "err", err)
+			return
 		}
-		id := l.Topics[1]
-		if _, ok := awaiting[id]; !ok {
-			continue
-		}
-		delete(awaiting, id)
-		if rec, err := d.ledger.Get(id); err == nil && rec.State == StateValidated {
-			if _, err := d.paid(ctx, rec, l.TxHash); err != nil {
-				d.log.Warn("payment watcher", "request", id.Hex(), "err", err)
+		next := head.Number.Uint64() + 1
+		for _, l := range logs {
+			if len(l.Topics) < 2 || l.Removed {
+				continue
+			}
+			id := l.Topics[1]
+			if _, ok := awaiting[id]; !ok {
+				continue
+			}
+			delete(awaiting, id)
+			if rec, err := d.ledger.Get(id); err == nil && rec.State == StateValidated {
+				if _, err := d.paid(ctx, rec, l.TxHash); err != nil {
+					d.log.Warn("payment watcher", "request", id.Hex(), "err", err)
+					next = min(next, l.BlockNumber) // read it again next time
+				}
 			}
 		}
+		d.watch.mu.Lock()
+		d.watch.next = next
+		d.watch.mu.Unlock()
 	}
 	for id, exp := range awaiting {
-		if head.Time < exp {
-			continue // the chain would still accept a deposit
+		// The escrow takes a deposit only before the expiry, by the time
+		// of the block it lands in: past it on chain, or well past it by
+		// the clock (a new block is never older than the clock), no
+		// deposit can come any more.
+		if head.Time < exp && now.Before(time.Unix(int64(exp), 0).Add(expiryGrace)) {
+			continue
 		}
 		rec, err := d.ledger.Get(id)
 		if err != nil || rec.State != StateValidated {
@@ -302,7 +314,7 @@ func (d *Daemon) watchPayments(now time.Time) {
 			if _, err := d.transition(id, StateValidated, StateExpiredUnpaid, func(r *Record) error {
 				r.LastError = "the quote expired without a payment"
 				return nil
-			}); err != nil {
+			}); err != nil && !errors.Is(err, ErrConflict) {
 				d.log.Error("expire", "request", id.Hex(), "err", err)
 			}
 		}
