@@ -37,6 +37,7 @@ Examples:
 `)
 	datadir := f.String("datadir", "", "`directory` for every role's state and logs (default a new temporary directory)")
 	requests := f.Int("requests", 0, "pay for `N` requests, print the settlement table, and exit")
+	concurrency := f.Int("concurrency", 1, "with --requests: how many requests are in flight at once (more than 1 pays from a standing allowance)")
 	validators := f.Int("validators", 5, "registry/validator nodes")
 	computes := f.Int("computes", 2, "compute nodes")
 	models := f.String("model-path", "", "comma-separated model bundle `directories` (default $MODEL_PATH, else gpu/worker/models/* under the current directory)")
@@ -48,8 +49,8 @@ Examples:
 	if *rpc != "" {
 		return fmt.Errorf("--rpc: running the devnet on an external chain is not supported yet; 'ncn chain deploy' and the roles' --rpc/--contracts flags do it by hand")
 	}
-	if *requests < 0 || *validators < 1 || *computes < 1 {
-		return f.usagef("--requests must be >= 0, --validators and --computes >= 1")
+	if *requests < 0 || *validators < 1 || *computes < 1 || *concurrency < 1 {
+		return f.usagef("--requests must be >= 0, --validators, --computes and --concurrency >= 1")
 	}
 	bundles := splitList(*models)
 	if len(bundles) == 0 {
@@ -99,7 +100,7 @@ Examples:
 	fmt.Fprintln(e.stdout, "ready")
 	if *requests > 0 {
 		fmt.Fprintf(e.stderr, "ncn devnet: paying for %d requests\n", *requests)
-		r, err := n.Pay(ctx, *requests)
+		r, err := n.Pay(ctx, *requests, *concurrency)
 		if err != nil {
 			return err
 		}

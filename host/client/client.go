@@ -8,17 +8,21 @@ package client
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -37,6 +41,10 @@ type Client struct {
 	// Approve pays with approve then deposit (two transactions) instead of
 	// a permit; for tokens without EIP-2612.
 	Approve bool
+	// Approved says the escrow may already pull enough (a standing
+	// allowance): deposit only. Concurrent payments from one account need
+	// it, as permits are ordered by the token's per-account nonce.
+	Approved bool
 	// Progress, if set, is told each step ("quoted 0.0012 NCN", ...).
 	Progress func(format string, args ...any)
 }
@@ -109,7 +117,11 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 	out.Quote = q
 	c.progress("quoted %s wei (quote %s, config %x, expires %s)", q.Amount, q.QuoteId, q.ConfigHash, time.Unix(int64(q.ExpiresAt), 0).UTC().Format(time.TimeOnly))
 	t := lap("quote", start)
-	st, err := c.gw.SubmitInferenceTask(ctx, &pb.InferenceRequest{QuoteId: q.QuoteId, Client: c.address(), Subnet: req.Subnet, Model: req.Model,
+	if req.IdempotencyKey == "" {
+		// Retries below must not make a second request.
+		req.IdempotencyKey = "ncn-client-" + hex.EncodeToString(randomBytes(16))
+	}
+	st, err := c.submit(ctx, &pb.InferenceRequest{QuoteId: q.QuoteId, Client: c.address(), Subnet: req.Subnet, Model: req.Model,
 		Input: req.Input, Params: req.Params, IdempotencyKey: req.IdempotencyKey, Stream: req.Stream})
 	if err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
@@ -129,11 +141,14 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 	c.progress("validated by %d validators; compute node %s; paying %s wei into escrow", len(p.Signatures), st.ComputeNode, p.Tree.Total())
 	t = lap("submit", t)
 	var rcpt *types.Receipt
-	if c.Approve {
+	switch {
+	case c.Approved:
+		rcpt, err = c.escrow.Initiate(ctx, p)
+	case c.Approve:
 		if _, err = c.escrow.Approve(ctx, p.Tree.Total()); err == nil {
 			rcpt, err = c.escrow.Initiate(ctx, p)
 		}
-	} else {
+	default:
 		rcpt, err = c.escrow.InitiateWithPermit(ctx, p, p.ExpiresAt)
 	}
 	if err != nil {
@@ -155,6 +170,37 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 		out.Stages["total"] = time.Since(start)
 	}
 	return out, err
+}
+
+// submitTries bounds the retries of a submission the gateway could not
+// take now (every compute node busy, a quorum not reachable yet).
+const submitTries = 8
+
+// submit submits, retrying with backoff while the gateway answers
+// UNAVAILABLE or RESOURCE_EXHAUSTED (it says to retry shortly); the
+// idempotency key makes a retry the same request.
+func (c *Client) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.InferenceTaskStatus, error) {
+	wait := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		st, err := c.gw.SubmitInferenceTask(ctx, req)
+		code := status.Code(err)
+		if err == nil || try == submitTries || (code != codes.Unavailable && code != codes.ResourceExhausted) {
+			return st, err
+		}
+		c.progress("gateway busy (%v); retrying in %s", status.Convert(err).Message(), wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait + time.Duration(mrand.Int64N(int64(wait)))):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = crand.Read(b)
+	return b
 }
 
 // follow streams a request's updates until it ends.

@@ -29,6 +29,7 @@ type Config struct {
 	DataDir    string   // every role's state and logs (required)
 	Validators int      // registry/validator nodes (default 5)
 	Computes   int      // compute nodes (default 2)
+	Slots      int      // warm workers per model on each compute node (default 2)
 	Models     []string // model bundle directories the compute nodes serve (required)
 	Sandbox    string   // compute nodes' SANDBOX_MODE: strict, permissive or none (default strict)
 	SubnetName string   // the subnet the dev owner creates for the models (default "demo")
@@ -55,6 +56,9 @@ func (c *Config) withDefaults() error {
 	}
 	if c.Computes == 0 {
 		c.Computes = 2
+	}
+	if c.Slots == 0 {
+		c.Slots = 2
 	}
 	if c.Sandbox == "" {
 		c.Sandbox = "strict"
@@ -150,7 +154,7 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 		}
 		p, err := StartProc(ctx, fmt.Sprintf("compute-%d", i+1), cfg.Bin, []string{"compute", "--devchain", n.ChainFile, "--key", key,
 			"--registry", n.RegistryAddr, "--gateway", n.GatewayAddr, "--subnet", n.Subnet, "--model-path", strings.Join(cfg.Models, ","),
-			"--sandbox", cfg.Sandbox, "--heartbeat", "2s"}, []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
+			"--sandbox", cfg.Sandbox, "--heartbeat", "2s", "--slots", strconv.Itoa(cfg.Slots)}, []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
 		if err != nil {
 			return nil, err
 		}

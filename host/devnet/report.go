@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -31,6 +32,7 @@ type Report struct {
 	Errors                    []string
 	Latencies                 []time.Duration // end to end, of settled requests
 	Stages                    map[string][]time.Duration
+	Elapsed                   time.Duration // the whole run, for throughput
 }
 
 // Check is the conservation check: the total supply unchanged, the
@@ -73,6 +75,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Completed, r.Refunded, r.Unpaid, r.Open, r.Requested)
 	if len(r.Latencies) > 0 {
 		fmt.Fprintf(w, "end to end: p50 %s, p99 %s", pct(r.Latencies, 50), pct(r.Latencies, 99))
+		if r.Elapsed > 0 {
+			fmt.Fprintf(w, "; %.1f settled requests/s", float64(r.Completed)/r.Elapsed.Seconds())
+		}
 		for _, st := range []string{"quote", "submit", "pay", "result"} {
 			if ds := r.Stages[st]; len(ds) > 0 {
 				fmt.Fprintf(w, "; %s p50 %s", st, pct(ds, 50))
@@ -98,9 +103,10 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 // Pay runs count paid requests through the devnet's gateway from the dev
-// client account, cycling through the models' own sample inputs, and
-// reports what moved.
-func (n *Net) Pay(ctx context.Context, count int) (*Report, error) {
+// client account, concurrency at a time, cycling through the models' own
+// sample inputs, and reports what moved.
+func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) {
+	concurrency = max(1, min(concurrency, count))
 	backend, err := chain.Dial(ctx, n.Manifest.RPCURL)
 	if err != nil {
 		return nil, err
@@ -127,7 +133,8 @@ func (n *Net) Pay(ctx context.Context, count int) (*Report, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	c := client.New(conn, chain.NewEscrow(contracts, sender))
+	escrow := chain.NewEscrow(contracts, sender)
+	c := client.New(conn, escrow)
 	reqs, err := n.sampleRequests()
 	if err != nil {
 		return nil, err
@@ -142,29 +149,43 @@ func (n *Net) Pay(ctx context.Context, count int) (*Report, error) {
 			return nil, err
 		}
 	}
-	for i := range count {
-		req := reqs[i%len(reqs)]
-		out, err := c.Infer(ctx, req, nil)
-		paid := out != nil && out.Payment.RequestID != (common.Hash{})
-		switch {
-		case err == nil:
-			r.Completed++
-			r.Latencies = append(r.Latencies, out.Stages["total"])
-			for k, d := range out.Stages {
-				r.Stages[k] = append(r.Stages[k], d)
-			}
-		case paid && out.Status != nil && client.StateName(out.Status.State) == "refunded":
-			r.Refunded++
-			r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) refunded: %v", i+1, req.Model, err))
-		case paid:
-			r.Open++
-			r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) paid, not ended: %v", i+1, req.Model, err))
-		default:
-			r.Unpaid++
-			r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) failed before payment: %v", i+1, req.Model, err))
+	if concurrency > 1 {
+		// Permits from one account are ordered by its token nonce: a
+		// standing allowance lets payments go in parallel.
+		if _, err := escrow.Approve(ctx, new(big.Int).Lsh(big.NewInt(1), 200)); err != nil {
+			return nil, fmt.Errorf("approve: %w", err)
 		}
-		if ctx.Err() != nil {
-			break
+		c.Approved = true
+	}
+	start := time.Now()
+	var mu sync.Mutex
+	next := 0
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= count {
+					return
+				}
+				req := reqs[i%len(reqs)]
+				out, err := c.Infer(ctx, req, nil)
+				mu.Lock()
+				r.record(i, req.Model, out, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	r.Elapsed = time.Since(start)
+	if concurrency > 1 {
+		if _, err := escrow.Approve(ctx, new(big.Int)); err != nil {
+			return nil, fmt.Errorf("approve: %w", err)
 		}
 	}
 	if r.SupplyAfter, err = contracts.TotalSupply(ctx); err != nil {
@@ -177,6 +198,28 @@ func (n *Net) Pay(ctx context.Context, count int) (*Report, error) {
 	}
 	r.Rows = rows
 	return r, nil
+}
+
+// record counts how one request ended.
+func (r *Report) record(i int, model string, out *client.Outcome, err error) {
+	paid := out != nil && out.Payment.RequestID != (common.Hash{})
+	switch {
+	case err == nil:
+		r.Completed++
+		r.Latencies = append(r.Latencies, out.Stages["total"])
+		for k, d := range out.Stages {
+			r.Stages[k] = append(r.Stages[k], d)
+		}
+	case paid && out.Status != nil && client.StateName(out.Status.State) == "refunded":
+		r.Refunded++
+		r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) refunded: %v", i+1, model, err))
+	case paid:
+		r.Open++
+		r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) paid, not ended: %v", i+1, model, err))
+	default:
+		r.Unpaid++
+		r.Errors = append(r.Errors, fmt.Sprintf("request %d (%s) failed before payment: %v", i+1, model, err))
+	}
 }
 
 // trackedRows are the accounts a paid request can move tokens between.
