@@ -38,9 +38,10 @@ type Gateway struct {
 	sessions chan *Session
 	results  chan *pb.ComputeResult
 
-	mu     sync.Mutex
-	tokens map[common.Hash][]*pb.TokenChunk
-	srv    *grpc.Server
+	mu       sync.Mutex
+	tokens   map[common.Hash][]*pb.TokenChunk
+	returned map[string]bool // request ids Result returned
+	srv      *grpc.Server
 }
 
 // Session is one open task stream of a compute node.
@@ -55,7 +56,7 @@ type Session struct {
 // StartGateway starts a gateway; it stops when the test ends.
 func StartGateway(t testing.TB) *Gateway {
 	t.Helper()
-	g := &Gateway{sessions: make(chan *Session, 16), results: make(chan *pb.ComputeResult, 64), tokens: map[common.Hash][]*pb.TokenChunk{}}
+	g := &Gateway{sessions: make(chan *Session, 16), results: make(chan *pb.ComputeResult, 64), tokens: map[common.Hash][]*pb.TokenChunk{}, returned: map[string]bool{}}
 	g.serve(t, "127.0.0.1:0")
 	t.Cleanup(g.Stop)
 	return g
@@ -166,18 +167,32 @@ func (g *Gateway) Session(t testing.TB) *Session {
 // Results are the results as they arrive.
 func (g *Gateway) Results() <-chan *pb.ComputeResult { return g.results }
 
-// Result waits up to a minute for the next result, which must be for
-// request id.
+// Result waits up to a minute for the result of request id. A repeat of
+// a result it returned before is skipped: a node sends a result again when
+// the gateway's answer was lost (as when it restarts), which a gateway
+// accepts. Any other result fails the test.
 func (g *Gateway) Result(t testing.TB, id []byte) *pb.ComputeResult {
 	t.Helper()
-	select {
-	case r := <-g.results:
-		if string(r.RequestId) != string(id) {
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case r := <-g.results:
+			g.mu.Lock()
+			seen := g.returned[string(r.RequestId)]
+			if string(r.RequestId) == string(id) {
+				g.returned[string(id)] = true
+			}
+			g.mu.Unlock()
+			switch {
+			case string(r.RequestId) == string(id):
+				return r
+			case seen:
+				continue
+			}
 			t.Fatalf("result for %x, want %x", r.RequestId, id)
+		case <-timeout:
+			t.Fatalf("no result for %x", id)
 		}
-		return r
-	case <-time.After(time.Minute):
-		t.Fatalf("no result for %x", id)
 		return nil
 	}
 }
