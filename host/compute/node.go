@@ -96,7 +96,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	cfg = cfg.withDefaults()
 	n := &Node{cfg: cfg, addr: crypto.PubkeyToAddress(cfg.Key.PublicKey), byName: map[string]*model{},
-		fatal: make(chan error, 1), ledger: newLedger(1024), profile: cfg.Sandbox}
+		fatal: make(chan error, 1), ledger: newLedger(1024, 64<<20), profile: cfg.Sandbox}
 	n.addrHex = strings.ToLower(n.addr.Hex())
 	n.log = cfg.Logger.With("node", n.addrHex)
 	n.taskCtx, n.cancelTasks = context.WithCancel(context.Background())

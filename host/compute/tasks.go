@@ -343,17 +343,20 @@ func wholeRunes(b []byte) int {
 
 // ledger remembers the tasks running and the signed results of the last
 // ones done, so that a task the gateway sends again (after a reconnect)
-// is neither run twice at once nor signed twice with another result.
+// is neither run twice at once nor signed twice with another result. It
+// keeps at most keep results and maxBytes of their output.
 type ledger struct {
-	mu      sync.Mutex
-	running map[common.Hash]bool
-	done    map[common.Hash]*pb.ComputeResult
-	order   []common.Hash // done, oldest first
-	keep    int
+	mu       sync.Mutex
+	running  map[common.Hash]bool
+	done     map[common.Hash]*pb.ComputeResult
+	order    []common.Hash // done, oldest first
+	bytes    int           // output held in done
+	keep     int
+	maxBytes int
 }
 
-func newLedger(keep int) ledger {
-	return ledger{running: map[common.Hash]bool{}, done: map[common.Hash]*pb.ComputeResult{}, keep: keep}
+func newLedger(keep, maxBytes int) ledger {
+	return ledger{running: map[common.Hash]bool{}, done: map[common.Hash]*pb.ComputeResult{}, keep: keep, maxBytes: maxBytes}
 }
 
 // claim marks id running unless it is running already or done.
@@ -376,13 +379,16 @@ func (l *ledger) finish(id common.Hash, res *pb.ComputeResult) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.running, id)
-	if res == nil || res.Error != "" {
+	if res == nil || res.Error != "" || len(res.Result) > l.maxBytes {
 		return
 	}
 	l.done[id] = res
 	l.order = append(l.order, id)
-	if len(l.order) > l.keep {
-		delete(l.done, l.order[0])
+	l.bytes += len(res.Result)
+	for len(l.order) > l.keep || l.bytes > l.maxBytes {
+		old := l.order[0]
+		l.bytes -= len(l.done[old].Result)
+		delete(l.done, old)
 		l.order = l.order[1:]
 	}
 }

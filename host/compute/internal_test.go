@@ -80,7 +80,7 @@ func TestWholeRunes(t *testing.T) {
 }
 
 func TestLedger(t *testing.T) {
-	l := newLedger(2)
+	l := newLedger(2, 1<<20)
 	id := func(b byte) common.Hash { return common.Hash{b} }
 	if running, done := l.claim(id(1)); running || done != nil {
 		t.Fatal("a new task is not new")
@@ -102,6 +102,23 @@ func TestLedger(t *testing.T) {
 		l.finish(id(b), &pb.ComputeResult{Signature: []byte{b}})
 	}
 	if _, done := l.claim(id(1)); done != nil {
-		t.Fatal("the ledger keeps more than its bound")
+		t.Fatal("the ledger keeps more results than its bound")
+	}
+
+	l = newLedger(10, 10)
+	for _, b := range []byte{1, 2, 3} {
+		l.claim(id(b))
+		l.finish(id(b), &pb.ComputeResult{Result: []byte("four"), Signature: []byte{b}})
+	}
+	if _, done := l.claim(id(1)); done != nil {
+		t.Fatal("the ledger keeps more output than its bound")
+	}
+	if _, done := l.claim(id(3)); done == nil {
+		t.Fatal("the newest result is not kept")
+	}
+	l.claim(id(4))
+	l.finish(id(4), &pb.ComputeResult{Result: make([]byte, 11), Signature: []byte{4}})
+	if _, done := l.claim(id(3)); done == nil {
+		t.Fatal("a result larger than the budget pushed the others out")
 	}
 }
