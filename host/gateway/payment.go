@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 	"sync"
@@ -70,14 +71,7 @@ func (w *paymentWatch) lateWatch(id common.Hash, expires uint64) {
 func (w *paymentWatch) snapshot() (awaiting, late map[common.Hash]uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	awaiting, late = make(map[common.Hash]uint64, len(w.awaiting)), make(map[common.Hash]uint64, len(w.late))
-	for k, v := range w.awaiting {
-		awaiting[k] = v
-	}
-	for k, v := range w.late {
-		late[k] = v
-	}
-	return awaiting, late
+	return maps.Clone(w.awaiting), maps.Clone(w.late)
 }
 
 // confirm is ConfirmPayment.

@@ -38,6 +38,8 @@ func codeOf(err error) codes.Code {
 		return codes.PermissionDenied
 	case errors.Is(err, ErrRateLimited):
 		return codes.ResourceExhausted
+	case errors.Is(err, ErrConflict):
+		return codes.Aborted // the request moved meanwhile (a cancel, a concurrent call): look at it again
 	case errors.Is(err, context.DeadlineExceeded):
 		return codes.DeadlineExceeded
 	case errors.Is(err, context.Canceled):
