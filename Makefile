@@ -62,7 +62,7 @@ test: deps
 ## bench: gas and settlement throughput; plugin call latency vs native, metering cost, load and swap times;
 ## model worker requests/s and round trip;
 ## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare; validator quorum latency;
-## DHT discovery in 10 and 50 nodes, gossip delivery across 20
+## DHT discovery in 10 and 50 nodes, gossip delivery across 20; paid requests through a devnet of processes
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
