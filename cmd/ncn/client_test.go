@@ -39,7 +39,7 @@ func TestClientAndDevnetUsage(t *testing.T) {
 		{[]string{"client", "status", "0x12"}, exitUsage, nil, []string{"want 0x and 64 hex digits"}},
 		{[]string{"client", "status", id, "--gateway", "127.0.0.1:1", "--timeout", "2s"}, exitError, nil, []string{"ncn client status:"}},
 		{[]string{"devnet", "--help"}, exitOK, []string{"-requests", "settlement table", "ready"}, nil},
-		{[]string{"devnet", "--rpc", "http://127.0.0.1:1"}, exitError, nil, []string{"not supported yet"}},
+		{[]string{"devnet", "--rpc", "http://127.0.0.1:1", "--model-path", "../../gpu/worker/models/digits"}, exitError, nil, []string{"devnet on http://127.0.0.1:1"}},
 		{[]string{"devnet", "--computes", "0"}, exitUsage, nil, []string{"--computes"}},
 	} {
 		res := runIn(t, tc.args...)

@@ -42,12 +42,9 @@ Examples:
 	computes := f.Int("computes", 2, "compute nodes")
 	models := f.String("model-path", "", "comma-separated model bundle `directories` (default $MODEL_PATH, else gpu/worker/models/* under the current directory)")
 	sandboxMode := f.String("sandbox", "", "compute sandbox profile: strict, permissive or none (default $SANDBOX_MODE, else strict)")
-	rpc := f.String("rpc", "", "use the chain at this JSON-RPC `URL` instead of an embedded one (not supported yet)")
+	rpc := f.String("rpc", "", "run on the chain at this JSON-RPC `URL` instead of an embedded one: a geth --dev whose genesis funds the dev keys (chain.DevGenesis); the contracts are deployed there")
 	if err := f.parse(e, args); err != nil {
 		return err
-	}
-	if *rpc != "" {
-		return fmt.Errorf("--rpc: running the devnet on an external chain is not supported yet; 'ncn chain deploy' and the roles' --rpc/--contracts flags do it by hand")
 	}
 	if *requests < 0 || *validators < 1 || *computes < 1 || *concurrency < 1 {
 		return f.usagef("--requests must be >= 0, --validators, --computes and --concurrency >= 1")
@@ -85,7 +82,7 @@ Examples:
 		dir = d
 	}
 	fmt.Fprintf(e.stderr, "ncn devnet: starting in %s\n", dir)
-	n, err := devnet.Start(ctx, devnet.Config{DataDir: dir, Validators: *validators, Computes: *computes, Models: bundles, Sandbox: mode,
+	n, err := devnet.Start(ctx, devnet.Config{DataDir: dir, Validators: *validators, Computes: *computes, Models: bundles, Sandbox: mode, RPCURL: *rpc,
 		Progress: func(format string, args ...any) { fmt.Fprintf(e.stderr, "ncn devnet: "+format+"\n", args...) }})
 	if err != nil {
 		return err

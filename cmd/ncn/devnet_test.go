@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ncn-network/ncn/chain/chaintest"
 	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
 
@@ -23,29 +24,58 @@ func TestDevnet(t *testing.T) {
 		t.Skip("runs the whole network as processes")
 	}
 	sandboxtest.Require(t)
+	res, dir := runDevnetBinary(t, "--requests", "6")
+	for _, want := range []string{"ready", "registry-5", "compute-2", "6 paid and settled, 0 refunded", "conservation: ok", "escrow"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q (logs in %s)", want, dir)
+		}
+	}
+	if !strings.Contains(res.stderr, "stopping") {
+		t.Errorf("no clean stop on stderr:\n%s", res.stderr)
+	}
+}
+
+// TestDevnetOnGeth: the same on a real geth --dev over JSON-RPC (--rpc):
+// the contracts deployed there, the validators staked, requests settled.
+func TestDevnetOnGeth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs geth and the whole network as processes")
+	}
+	sandboxtest.Require(t)
+	geth := chaintest.GethBinary()
+	if geth == "" {
+		sandboxtest.SkipUnlessCI(t, "geth not found (run `make deps` to build it)")
+	}
+	url := chaintest.StartGeth(t, geth)
+	res, dir := runDevnetBinary(t, "--requests", "3", "--rpc", url)
+	for _, want := range []string{"chain       " + url, "3 paid and settled, 0 refunded", "conservation: ok"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q (logs in %s)", want, dir)
+		}
+	}
+}
+
+// runDevnetBinary runs `ncn devnet args...` with both shipped models in
+// the strict sandbox, and fails the test unless it exits 0.
+func runDevnetBinary(t *testing.T, args ...string) (result, string) {
+	t.Helper()
 	bin := ncnBinary(t)
 	_, here, _, _ := runtime.Caller(0)
 	models := filepath.Join(filepath.Dir(here), "..", "..", "gpu", "worker", "models")
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "devnet", "--requests", "6", "--datadir", dir, "--sandbox", "strict",
-		"--model-path", filepath.Join(models, "digits")+","+filepath.Join(models, "charlm"))
+	args = append([]string{"devnet", "--datadir", dir, "--sandbox", "strict",
+		"--model-path", filepath.Join(models, "digits") + "," + filepath.Join(models, "charlm")}, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = envWithout("RPC_URL")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	_ = cmd.Run()
 	res := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
-	t.Logf("$ ncn devnet --requests 6\n%s", res.stdout)
+	t.Logf("$ ncn %s\n%s", strings.Join(args, " "), res.stdout)
 	if res.code != exitOK {
 		t.Fatalf("devnet exited %d\nstdout:\n%s\nstderr:\n%s\nlogs in %s", res.code, res.stdout, res.stderr, filepath.Join(dir, "logs"))
 	}
-	for _, want := range []string{"ready", "registry-5", "compute-2", "6 paid and settled, 0 refunded", "conservation: ok", "escrow"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
-	if !strings.Contains(res.stderr, "stopping") {
-		t.Errorf("no clean stop on stderr:\n%s", res.stderr)
-	}
+	return res, dir
 }

@@ -94,7 +94,9 @@ type Account struct {
 // Chain is a running development chain. Its methods are safe for
 // concurrent use; the accounts' Senders are too.
 type Chain struct {
-	Embedded  *chain.Embedded
+	Embedded  *chain.Embedded // nil on a chain Attach set up
+	backend   chain.Backend
+	url       string
 	Contracts *chain.Contracts
 	Domain    chain.Domain
 
@@ -123,9 +125,31 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	if err != nil {
 		return nil, err // it already says "embedded chain: ..."
 	}
-	c := &Chain{Embedded: e}
+	c := &Chain{Embedded: e, backend: e, url: e.URL()}
 	if err := c.setup(ctx, cfg, progress); err != nil {
 		e.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Attach does what Start does on a chain that runs elsewhere (a geth
+// --dev, say) and is reached at url: the dev keys must hold ether there
+// (chain.DevGenesis allocates it). It deploys the contracts, funds and
+// stakes; the chain keeps running after Close, which only disconnects.
+func Attach(ctx context.Context, url string, cfg Config) (*Chain, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dev chain config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	progress := func(format string, args ...any) { fmt.Fprintf(cfg.Progress, format+"\n", args...) }
+	b, err := chain.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	c := &Chain{backend: b, url: url}
+	if err := c.setup(ctx, cfg, progress); err != nil {
+		b.Close()
 		return nil, err
 	}
 	return c, nil
@@ -134,7 +158,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 func (c *Chain) setup(ctx context.Context, cfg Config, progress func(string, ...any)) error {
 	newAccount := func(role string, i int) (*Account, error) {
 		k := chain.DevKey(i)
-		s, err := chain.NewSender(ctx, c.Embedded, k, chain.SenderConfig{Logger: cfg.Logger})
+		s, err := chain.NewSender(ctx, c.backend, k, chain.SenderConfig{Logger: cfg.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("sender for %s: %w", role, err)
 		}
@@ -172,7 +196,7 @@ func (c *Chain) setup(ctx context.Context, cfg Config, progress func(string, ...
 	if err != nil {
 		return fmt.Errorf("deploy contracts: %w", err)
 	}
-	if c.Contracts, err = chain.Bind(c.Embedded, addrs); err != nil {
+	if c.Contracts, err = chain.Bind(c.backend, addrs); err != nil {
 		return fmt.Errorf("bind contracts: %w", err)
 	}
 	if c.Domain, err = c.Contracts.Domain(ctx); err != nil {
@@ -237,7 +261,7 @@ func (c *Chain) Accounts() []*Account {
 }
 
 // URL is the JSON-RPC endpoint, or "" without Config.HTTPAddr.
-func (c *Chain) URL() string { return c.Embedded.URL() }
+func (c *Chain) URL() string { return c.url }
 
-// Close stops the chain.
-func (c *Chain) Close() error { return c.Embedded.Close() }
+// Close stops an embedded chain, or disconnects from an attached one.
+func (c *Chain) Close() error { return c.backend.Close() }

@@ -33,6 +33,10 @@ type Config struct {
 	Models     []string // model bundle directories the compute nodes serve (required)
 	Sandbox    string   // compute nodes' SANDBOX_MODE: strict, permissive or none (default strict)
 	SubnetName string   // the subnet the dev owner creates for the models (default "demo")
+	// RPCURL, if set, is a chain to run on instead of an embedded one (a
+	// geth --dev whose genesis funds the dev keys): the contracts are
+	// deployed there and the validators staked.
+	RPCURL string
 	// Progress is told each step; nil: silent.
 	Progress func(format string, args ...any)
 }
@@ -98,16 +102,30 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 		return nil, err
 	}
 	n = &Net{cfg: cfg, ChainFile: filepath.Join(cfg.DataDir, "chain", devchain.ManifestFile)}
+	started := n // a failing return sets n to nil before this runs
 	defer func() {
 		if err != nil {
-			n.Close()
+			started.Close()
 		}
 	}()
 	start := time.Now()
-	cfg.Progress("chain: embedded go-ethereum chain, contracts, %d staked validators", cfg.Validators)
-	if n.Chain, err = StartProc(ctx, "chain", cfg.Bin, []string{"chain", "serve", "--rpc-addr", "127.0.0.1:0",
-		"--datadir", filepath.Join(cfg.DataDir, "chain"), "--validators", strconv.Itoa(cfg.Validators)}, []string{"RPC_URL="}, logs); err != nil {
-		return nil, err
+	if cfg.RPCURL != "" {
+		cfg.Progress("chain: %s: deploying the contracts, funding and staking %d validators", cfg.RPCURL, cfg.Validators)
+		c, err := devchain.Attach(ctx, cfg.RPCURL, devchain.Config{Validators: cfg.Validators})
+		if err != nil {
+			return nil, fmt.Errorf("devnet on %s: %w (the dev keys need ether there, as chain.DevGenesis allocates)", cfg.RPCURL, err)
+		}
+		_, err = c.Export(filepath.Dir(n.ChainFile))
+		c.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		cfg.Progress("chain: embedded go-ethereum chain, contracts, %d staked validators", cfg.Validators)
+		if n.Chain, err = StartProc(ctx, "chain", cfg.Bin, []string{"chain", "serve", "--rpc-addr", "127.0.0.1:0",
+			"--datadir", filepath.Join(cfg.DataDir, "chain"), "--validators", strconv.Itoa(cfg.Validators)}, []string{"RPC_URL="}, logs); err != nil {
+			return nil, err
+		}
 	}
 	if n.Manifest, err = devchain.ReadManifest(n.ChainFile); err != nil {
 		return nil, err
