@@ -124,14 +124,11 @@ Example:
 	if err != nil {
 		return err
 	}
-	conn, err := c.dial(e)
-	if err != nil {
+	var q *pb.FeeQuote
+	err = c.session(ctx, e, func(ctx context.Context, conn *grpc.ClientConn) (err error) {
+		q, err = client.New(conn, nil).Estimate(ctx, req)
 		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
-	defer cancel()
-	q, err := client.New(conn, nil).Estimate(ctx, req)
+	})
 	if err != nil {
 		return err
 	}
@@ -262,6 +259,13 @@ func (c *clientCmd) onRequest(ctx context.Context, e env, args []string, f func(
 	if err != nil {
 		return err
 	}
+	return c.session(ctx, e, func(ctx context.Context, conn *grpc.ClientConn) error {
+		return f(ctx, pb.NewGatewayClientServiceClient(conn), &pb.TaskRef{RequestId: id})
+	})
+}
+
+// session dials the gateway and runs f within the command's timeout.
+func (c *clientCmd) session(ctx context.Context, e env, f func(context.Context, *grpc.ClientConn) error) error {
 	conn, err := c.dial(e)
 	if err != nil {
 		return err
@@ -269,7 +273,7 @@ func (c *clientCmd) onRequest(ctx context.Context, e env, args []string, f func(
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
 	defer cancel()
-	return f(ctx, pb.NewGatewayClientServiceClient(conn), &pb.TaskRef{RequestId: id})
+	return f(ctx, conn)
 }
 
 // requestIDArg parses the command line of a command taking one request id.
