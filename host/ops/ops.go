@@ -1,7 +1,7 @@
 // Package ops serves a node's operator endpoints on one HTTP listener:
 // /metrics (Prometheus, from the node's own registry, never the global
-// one), /healthz (the process answers) and /readyz (the node can do its
-// work: its readiness check passes).
+// one), /healthz (the process answers), /readyz (the node can do its
+// work: its readiness check passes) and /debug/pprof (profiles).
 package ops
 
 import (
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,12 @@ func Serve(addr string, reg *prometheus.Registry, ready func(context.Context) er
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, Timeout: 10 * time.Second}))
+	// Profiles, for an operator chasing CPU or memory: on the same
+	// listener, which should not be public.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
