@@ -16,4 +16,5 @@ var (
 	ErrUnknownPlugin    = errors.New("registry: unknown plugin")
 	ErrPluginRefused    = errors.New("registry: plugin refused")
 	ErrNoPluginStore    = errors.New("registry: this node keeps no plugin store")
+	ErrUnknownModel     = errors.New("registry: unknown model or model file")
 )

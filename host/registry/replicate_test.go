@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ncn-network/ncn/chain/chaintest"
+	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/registry"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
@@ -136,7 +139,13 @@ func TestSubnetChangesReplicate(t *testing.T) {
 	nw.waitSame("new parameters everywhere", s.Id, s.ConfigHash)
 	created := s.ConfigHash
 
-	must(first.RegisterModel(ctx, must(registry.SignModel(owner, &pb.ModelDescriptor{Id: "digits", Subnet: s.Id, OutputSchema: []byte(`{"type":"object"}`)}, 3))(t)))(t)
+	_, here, _, _ := runtime.Caller(0)
+	bundle, err := worker.LoadBundle(filepath.Join(filepath.Dir(here), "..", "..", "gpu", "worker", "models", "digits"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(first.RegisterModel(ctx, must(registry.SignModel(owner, &pb.ModelDescriptor{Id: "digits", Subnet: s.Id,
+		OutputSchema: []byte(`{"type":"object"}`), ManifestSha256: bundle.Digest}, 3))(t)))(t)
 	p2ptest.WaitFor(t, 30*time.Second, "model everywhere", func() bool {
 		for _, n := range nw.nodes {
 			if len(n.r.ListModels(s.Id)) != 1 {
@@ -144,6 +153,18 @@ func TestSubnetChangesReplicate(t *testing.T) {
 			}
 		}
 		return true
+	})
+
+	// The bundle's files, uploaded at one node, are served by every other,
+	// fetched from it by hash.
+	manifest, err := os.ReadFile(filepath.Join(bundle.Dir, worker.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(first.UploadModelFile(ctx, &pb.ModelFile{Subnet: s.Id, Model: "digits", Sha256: bundle.Digest, Data: manifest}))(t)
+	p2ptest.WaitFor(t, 30*time.Second, "the manifest fetched from a peer", func() bool {
+		f, err := nw.nodes[2].r.GetModelFile(ctx, &pb.ModelFileRef{Subnet: s.Id, Model: "digits", Sha256: bundle.Digest})
+		return err == nil && string(f.Data) == string(manifest)
 	})
 
 	wasm, m := registrytest.PriceVariant(t, owner, "replicated-price")

@@ -19,7 +19,7 @@ func subnetError(err error) error {
 		return nil
 	case errors.Is(err, ErrExists):
 		code = codes.AlreadyExists
-	case errors.Is(err, ErrUnknownPlugin):
+	case errors.Is(err, ErrUnknownPlugin), errors.Is(err, ErrUnknownModel):
 		code = codes.NotFound
 	case errors.Is(err, ErrPluginRefused), errors.Is(err, ErrNoPluginStore):
 		code = codes.FailedPrecondition
@@ -87,4 +87,14 @@ func (s *registryService) ListPlugins(_ context.Context, req *pb.ListPluginsRequ
 func (s *registryService) GetPlugin(_ context.Context, req *pb.GetPluginRequest) (*pb.PluginBlob, error) {
 	b, err := s.r.Plugin(req.Sha256)
 	return b, subnetError(err)
+}
+
+func (s *registryService) UploadModelFile(ctx context.Context, f *pb.ModelFile) (*pb.ModelFileRef, error) {
+	ref, err := s.r.UploadModelFile(ctx, f)
+	return ref, subnetError(err)
+}
+
+func (s *registryService) GetModelFile(ctx context.Context, ref *pb.ModelFileRef) (*pb.ModelFile, error) {
+	f, err := s.r.GetModelFile(ctx, ref)
+	return f, subnetError(err)
 }

@@ -423,8 +423,9 @@ func (r *Node) providePlugin(m plugins.Manifest) {
 	}()
 }
 
-// PluginBlobs serves stored plugins to peers: modules by their sha256,
-// manifests by the sha256 of their JSON.
+// PluginBlobs serves stored plugins to peers (modules by their sha256,
+// manifests by the sha256 of their JSON) and model bundle files by their
+// sha256.
 func (r *Node) PluginBlobs() p2p.BlobStore { return &r.blobs }
 
 // pluginBlobs is the p2p.BlobStore over the plugin store.
@@ -452,6 +453,9 @@ func (b *pluginBlobs) OpenBlob(h p2p.Hash) (io.ReadCloser, int64, error) {
 	}
 	if wasm, _, err := store.Get(hex.EncodeToString(h[:])); err == nil {
 		return io.NopCloser(bytes.NewReader(wasm)), int64(len(wasm)), nil
+	}
+	if data, ok := b.r.modelFile(hex.EncodeToString(h[:])); ok {
+		return io.NopCloser(bytes.NewReader(data)), int64(len(data)), nil
 	}
 	b.mu.Lock()
 	sha, ok := b.manifests[h]

@@ -2295,6 +2295,134 @@ func (x *GetPluginRequest) GetSha256() string {
 	return ""
 }
 
+type ModelFile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
+	Model         string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // hex of data's sha256
+	Data          []byte                 `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelFile) Reset() {
+	*x = ModelFile{}
+	mi := &file_registry_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelFile) ProtoMessage() {}
+
+func (x *ModelFile) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelFile.ProtoReflect.Descriptor instead.
+func (*ModelFile) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ModelFile) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
+func (x *ModelFile) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelFile) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ModelFile) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type ModelFileRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
+	Model         string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelFileRef) Reset() {
+	*x = ModelFileRef{}
+	mi := &file_registry_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelFileRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelFileRef) ProtoMessage() {}
+
+func (x *ModelFileRef) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelFileRef.ProtoReflect.Descriptor instead.
+func (*ModelFileRef) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ModelFileRef) GetSubnet() string {
+	if x != nil {
+		return x.Subnet
+	}
+	return ""
+}
+
+func (x *ModelFileRef) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelFileRef) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 type PluginBlob struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Wasm          []byte                 `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
@@ -2305,7 +2433,7 @@ type PluginBlob struct {
 
 func (x *PluginBlob) Reset() {
 	*x = PluginBlob{}
-	mi := &file_registry_proto_msgTypes[32]
+	mi := &file_registry_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2317,7 +2445,7 @@ func (x *PluginBlob) String() string {
 func (*PluginBlob) ProtoMessage() {}
 
 func (x *PluginBlob) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[32]
+	mi := &file_registry_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2330,7 +2458,7 @@ func (x *PluginBlob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginBlob.ProtoReflect.Descriptor instead.
 func (*PluginBlob) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{32}
+	return file_registry_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginBlob) GetWasm() []byte {
@@ -2356,7 +2484,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_registry_proto_msgTypes[33]
+	mi := &file_registry_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2496,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[33]
+	mi := &file_registry_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2509,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{33}
+	return file_registry_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListPluginsRequest) GetSubnet() string {
@@ -2400,7 +2528,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_registry_proto_msgTypes[34]
+	mi := &file_registry_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2412,7 +2540,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[34]
+	mi := &file_registry_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2425,7 +2553,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{34}
+	return file_registry_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -2632,7 +2760,16 @@ const file_registry_proto_rawDesc = "" +
 	"self_tests\x18\x06 \x01(\rR\tselfTests\x12!\n" +
 	"\factive_kinds\x18\a \x03(\tR\vactiveKinds\"*\n" +
 	"\x10GetPluginRequest\x12\x16\n" +
-	"\x06sha256\x18\x01 \x01(\tR\x06sha256\"<\n" +
+	"\x06sha256\x18\x01 \x01(\tR\x06sha256\"e\n" +
+	"\tModelFile\x12\x16\n" +
+	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x12\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\"T\n" +
+	"\fModelFileRef\x12\x16\n" +
+	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"<\n" +
 	"\n" +
 	"PluginBlob\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1a\n" +
@@ -2650,7 +2787,8 @@ const file_registry_proto_rawDesc = "" +
 	"NodeStatus\x12\x1b\n" +
 	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NODE_STATUS_AVAILABLE\x10\x01\x12\x1b\n" +
-	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xe1\t\n" +
+	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xd6\n" +
+	"\n" +
 	"\x12P2PRegistryService\x12I\n" +
 	"\fRegisterNode\x12\x1b.ncn.v1.RegisterNodeRequest\x1a\x1c.ncn.v1.RegisterNodeResponse\x12J\n" +
 	"\x13UpdateNodeHeartbeat\x12\x18.ncn.v1.HeartbeatRequest\x1a\x19.ncn.v1.HeartbeatResponse\x12O\n" +
@@ -2669,7 +2807,9 @@ const file_registry_proto_rawDesc = "" +
 	"\x0fActivatePlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12C\n" +
 	"\x0fRollbackPlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12F\n" +
 	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse\x129\n" +
-	"\tGetPlugin\x12\x18.ncn.v1.GetPluginRequest\x1a\x12.ncn.v1.PluginBlob2\xfe\x01\n" +
+	"\tGetPlugin\x12\x18.ncn.v1.GetPluginRequest\x1a\x12.ncn.v1.PluginBlob\x12:\n" +
+	"\x0fUploadModelFile\x12\x11.ncn.v1.ModelFile\x1a\x14.ncn.v1.ModelFileRef\x127\n" +
+	"\fGetModelFile\x12\x14.ncn.v1.ModelFileRef\x1a\x11.ncn.v1.ModelFile2\xfe\x01\n" +
 	"\x10ValidatorService\x12W\n" +
 	"\x11SignPreprocessing\x12&.ncn.v1.PreprocessingValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12Q\n" +
 	"\x0eSignCompletion\x12#.ncn.v1.CompletionValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12>\n" +
@@ -2688,7 +2828,7 @@ func file_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_registry_proto_goTypes = []any{
 	(NodeRole)(0),                          // 0: ncn.v1.NodeRole
 	(NodeStatus)(0),                        // 1: ncn.v1.NodeStatus
@@ -2724,13 +2864,15 @@ var file_registry_proto_goTypes = []any{
 	(*UploadPluginRequest)(nil),            // 31: ncn.v1.UploadPluginRequest
 	(*PluginInfo)(nil),                     // 32: ncn.v1.PluginInfo
 	(*GetPluginRequest)(nil),               // 33: ncn.v1.GetPluginRequest
-	(*PluginBlob)(nil),                     // 34: ncn.v1.PluginBlob
-	(*ListPluginsRequest)(nil),             // 35: ncn.v1.ListPluginsRequest
-	(*ListPluginsResponse)(nil),            // 36: ncn.v1.ListPluginsResponse
-	nil,                                    // 37: ncn.v1.SubnetMetadata.PluginsEntry
-	nil,                                    // 38: ncn.v1.SubnetMetadata.ParamsEntry
-	nil,                                    // 39: ncn.v1.SignedActivation.PluginsEntry
-	nil,                                    // 40: ncn.v1.SubnetLog.ManifestsEntry
+	(*ModelFile)(nil),                      // 34: ncn.v1.ModelFile
+	(*ModelFileRef)(nil),                   // 35: ncn.v1.ModelFileRef
+	(*PluginBlob)(nil),                     // 36: ncn.v1.PluginBlob
+	(*ListPluginsRequest)(nil),             // 37: ncn.v1.ListPluginsRequest
+	(*ListPluginsResponse)(nil),            // 38: ncn.v1.ListPluginsResponse
+	nil,                                    // 39: ncn.v1.SubnetMetadata.PluginsEntry
+	nil,                                    // 40: ncn.v1.SubnetMetadata.ParamsEntry
+	nil,                                    // 41: ncn.v1.SignedActivation.PluginsEntry
+	nil,                                    // 42: ncn.v1.SubnetLog.ManifestsEntry
 }
 var file_registry_proto_depIdxs = []int32{
 	0,  // 0: ncn.v1.NodeInfo.role:type_name -> ncn.v1.NodeRole
@@ -2742,15 +2884,15 @@ var file_registry_proto_depIdxs = []int32{
 	13, // 6: ncn.v1.PreprocessingValidation.refusals:type_name -> ncn.v1.Refusal
 	12, // 7: ncn.v1.CompletionValidation.signatures:type_name -> ncn.v1.ValidatorSignature
 	13, // 8: ncn.v1.CompletionValidation.refusals:type_name -> ncn.v1.Refusal
-	37, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
-	38, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
+	39, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
+	40, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
 	17, // 11: ncn.v1.SignedSubnet.subnet:type_name -> ncn.v1.SubnetMetadata
-	39, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
+	41, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
 	18, // 13: ncn.v1.SubnetStatement.subnet:type_name -> ncn.v1.SignedSubnet
 	19, // 14: ncn.v1.SubnetStatement.activation:type_name -> ncn.v1.SignedActivation
 	28, // 15: ncn.v1.SubnetStatement.model:type_name -> ncn.v1.SignedModel
 	21, // 16: ncn.v1.SubnetLog.statements:type_name -> ncn.v1.SubnetStatement
-	40, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
+	42, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
 	17, // 18: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
 	27, // 19: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
 	27, // 20: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
@@ -2770,33 +2912,37 @@ var file_registry_proto_depIdxs = []int32{
 	31, // 34: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
 	19, // 35: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
 	19, // 36: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
-	35, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
+	37, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
 	33, // 38: ncn.v1.P2PRegistryService.GetPlugin:input_type -> ncn.v1.GetPluginRequest
-	11, // 39: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
-	15, // 40: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
-	23, // 41: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
-	4,  // 42: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
-	6,  // 43: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
-	8,  // 44: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
-	2,  // 45: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
-	14, // 46: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
-	16, // 47: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
-	17, // 48: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 49: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
-	17, // 50: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
-	26, // 51: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
-	27, // 52: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
-	30, // 53: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
-	32, // 54: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
-	17, // 55: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
-	17, // 56: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
-	36, // 57: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
-	34, // 58: ncn.v1.P2PRegistryService.GetPlugin:output_type -> ncn.v1.PluginBlob
-	12, // 59: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
-	12, // 60: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
-	22, // 61: ncn.v1.ValidatorService.GetSubnetLog:output_type -> ncn.v1.SubnetLog
-	42, // [42:62] is the sub-list for method output_type
-	22, // [22:42] is the sub-list for method input_type
+	34, // 39: ncn.v1.P2PRegistryService.UploadModelFile:input_type -> ncn.v1.ModelFile
+	35, // 40: ncn.v1.P2PRegistryService.GetModelFile:input_type -> ncn.v1.ModelFileRef
+	11, // 41: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
+	15, // 42: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
+	23, // 43: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
+	4,  // 44: ncn.v1.P2PRegistryService.RegisterNode:output_type -> ncn.v1.RegisterNodeResponse
+	6,  // 45: ncn.v1.P2PRegistryService.UpdateNodeHeartbeat:output_type -> ncn.v1.HeartbeatResponse
+	8,  // 46: ncn.v1.P2PRegistryService.DeregisterNode:output_type -> ncn.v1.DeregisterNodeResponse
+	2,  // 47: ncn.v1.P2PRegistryService.DiscoverNodes:output_type -> ncn.v1.NodeInfo
+	14, // 48: ncn.v1.P2PRegistryService.RequestPreprocessingValidation:output_type -> ncn.v1.PreprocessingValidation
+	16, // 49: ncn.v1.P2PRegistryService.RequestCompletionValidation:output_type -> ncn.v1.CompletionValidation
+	17, // 50: ncn.v1.P2PRegistryService.CreateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 51: ncn.v1.P2PRegistryService.UpdateSubnet:output_type -> ncn.v1.SubnetMetadata
+	17, // 52: ncn.v1.P2PRegistryService.GetSubnet:output_type -> ncn.v1.SubnetMetadata
+	26, // 53: ncn.v1.P2PRegistryService.ListSubnets:output_type -> ncn.v1.ListSubnetsResponse
+	27, // 54: ncn.v1.P2PRegistryService.RegisterModel:output_type -> ncn.v1.ModelDescriptor
+	30, // 55: ncn.v1.P2PRegistryService.ListModels:output_type -> ncn.v1.ListModelsResponse
+	32, // 56: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
+	17, // 57: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
+	17, // 58: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
+	38, // 59: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
+	36, // 60: ncn.v1.P2PRegistryService.GetPlugin:output_type -> ncn.v1.PluginBlob
+	35, // 61: ncn.v1.P2PRegistryService.UploadModelFile:output_type -> ncn.v1.ModelFileRef
+	34, // 62: ncn.v1.P2PRegistryService.GetModelFile:output_type -> ncn.v1.ModelFile
+	12, // 63: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
+	12, // 64: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
+	22, // 65: ncn.v1.ValidatorService.GetSubnetLog:output_type -> ncn.v1.SubnetLog
+	44, // [44:66] is the sub-list for method output_type
+	22, // [22:44] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -2818,7 +2964,7 @@ func file_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registry_proto_rawDesc), len(file_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -40,6 +40,8 @@ const (
 	P2PRegistryService_RollbackPlugins_FullMethodName                = "/ncn.v1.P2PRegistryService/RollbackPlugins"
 	P2PRegistryService_ListPlugins_FullMethodName                    = "/ncn.v1.P2PRegistryService/ListPlugins"
 	P2PRegistryService_GetPlugin_FullMethodName                      = "/ncn.v1.P2PRegistryService/GetPlugin"
+	P2PRegistryService_UploadModelFile_FullMethodName                = "/ncn.v1.P2PRegistryService/UploadModelFile"
+	P2PRegistryService_GetModelFile_FullMethodName                   = "/ncn.v1.P2PRegistryService/GetModelFile"
 )
 
 // P2PRegistryServiceClient is the client API for P2PRegistryService service.
@@ -77,6 +79,14 @@ type P2PRegistryServiceClient interface {
 	// that run a subnet's plugins themselves (they check the hash and the
 	// owner's signature).
 	GetPlugin(ctx context.Context, in *GetPluginRequest, opts ...grpc.CallOption) (*PluginBlob, error)
+	// Model bundles are content-addressed: a registered model's descriptor
+	// names the sha256 of its bundle's manifest.json, which names every other
+	// file by sha256. UploadModelFile takes the manifest of a registered model
+	// or a file its manifest lists (anyone may upload: the hashes decide);
+	// GetModelFile serves one by hash, fetched from peers when this node
+	// lacks it. Files are at most 32 MiB each.
+	UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileRef, error)
+	GetModelFile(ctx context.Context, in *ModelFileRef, opts ...grpc.CallOption) (*ModelFile, error)
 }
 
 type p2PRegistryServiceClient struct {
@@ -266,6 +276,26 @@ func (c *p2PRegistryServiceClient) GetPlugin(ctx context.Context, in *GetPluginR
 	return out, nil
 }
 
+func (c *p2PRegistryServiceClient) UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileRef, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ModelFileRef)
+	err := c.cc.Invoke(ctx, P2PRegistryService_UploadModelFile_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *p2PRegistryServiceClient) GetModelFile(ctx context.Context, in *ModelFileRef, opts ...grpc.CallOption) (*ModelFile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ModelFile)
+	err := c.cc.Invoke(ctx, P2PRegistryService_GetModelFile_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // P2PRegistryServiceServer is the server API for P2PRegistryService service.
 // All implementations must embed UnimplementedP2PRegistryServiceServer
 // for forward compatibility.
@@ -301,6 +331,14 @@ type P2PRegistryServiceServer interface {
 	// that run a subnet's plugins themselves (they check the hash and the
 	// owner's signature).
 	GetPlugin(context.Context, *GetPluginRequest) (*PluginBlob, error)
+	// Model bundles are content-addressed: a registered model's descriptor
+	// names the sha256 of its bundle's manifest.json, which names every other
+	// file by sha256. UploadModelFile takes the manifest of a registered model
+	// or a file its manifest lists (anyone may upload: the hashes decide);
+	// GetModelFile serves one by hash, fetched from peers when this node
+	// lacks it. Files are at most 32 MiB each.
+	UploadModelFile(context.Context, *ModelFile) (*ModelFileRef, error)
+	GetModelFile(context.Context, *ModelFileRef) (*ModelFile, error)
 	mustEmbedUnimplementedP2PRegistryServiceServer()
 }
 
@@ -361,6 +399,12 @@ func (UnimplementedP2PRegistryServiceServer) ListPlugins(context.Context, *ListP
 }
 func (UnimplementedP2PRegistryServiceServer) GetPlugin(context.Context, *GetPluginRequest) (*PluginBlob, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPlugin not implemented")
+}
+func (UnimplementedP2PRegistryServiceServer) UploadModelFile(context.Context, *ModelFile) (*ModelFileRef, error) {
+	return nil, status.Error(codes.Unimplemented, "method UploadModelFile not implemented")
+}
+func (UnimplementedP2PRegistryServiceServer) GetModelFile(context.Context, *ModelFileRef) (*ModelFile, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetModelFile not implemented")
 }
 func (UnimplementedP2PRegistryServiceServer) mustEmbedUnimplementedP2PRegistryServiceServer() {}
 func (UnimplementedP2PRegistryServiceServer) testEmbeddedByValue()                            {}
@@ -682,6 +726,42 @@ func _P2PRegistryService_GetPlugin_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _P2PRegistryService_UploadModelFile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ModelFile)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(P2PRegistryServiceServer).UploadModelFile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: P2PRegistryService_UploadModelFile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(P2PRegistryServiceServer).UploadModelFile(ctx, req.(*ModelFile))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _P2PRegistryService_GetModelFile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ModelFileRef)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(P2PRegistryServiceServer).GetModelFile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: P2PRegistryService_GetModelFile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(P2PRegistryServiceServer).GetModelFile(ctx, req.(*ModelFileRef))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // P2PRegistryService_ServiceDesc is the grpc.ServiceDesc for P2PRegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -752,6 +832,14 @@ var P2PRegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPlugin",
 			Handler:    _P2PRegistryService_GetPlugin_Handler,
+		},
+		{
+			MethodName: "UploadModelFile",
+			Handler:    _P2PRegistryService_UploadModelFile_Handler,
+		},
+		{
+			MethodName: "GetModelFile",
+			Handler:    _P2PRegistryService_GetModelFile_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
