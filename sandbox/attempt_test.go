@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 	"unsafe"
@@ -169,6 +170,30 @@ func attempt(name string, a []string) attemptResult {
 			}
 		}
 		return attemptResult{Count: n * len(chunk)}
+	case "fill-files": // many files, each under the file-size limit
+		signal.Ignore(syscall.SIGXFSZ)
+		chunk := make([]byte, 256<<10)
+		total, files := 0, 4096
+		if len(a) > 1 {
+			files, _ = strconv.Atoi(a[1])
+		}
+		for i := range files {
+			f, err := os.Create(filepath.Join(a[0], fmt.Sprintf("f%d", i)))
+			if err != nil {
+				r := result(err)
+				r.Count = total
+				return r
+			}
+			n, err := f.Write(chunk)
+			total += n
+			f.Close()
+			if err != nil {
+				r := result(err)
+				r.Count = total
+				return r
+			}
+		}
+		return attemptResult{Count: total}
 	case "open-files":
 		n := 0
 		for ; n < 100000; n++ {

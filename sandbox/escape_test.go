@@ -397,3 +397,28 @@ func TestThreadsConfined(t *testing.T) {
 	}
 	t.Logf("%d threads, all with seccomp mode 2 and no_new_privs", len(tasks))
 }
+
+// TestScratchTotalCapped: many files each under the per-file limit cannot
+// fill the disk when the policy caps scratch: the writes stop at the cap
+// with ENOSPC, and nothing reaches the host's directory.
+func TestScratchTotalCapped(t *testing.T) {
+	sandboxtest.Require(t)
+	f := newFixture(t)
+	p := f.policy
+	p.ScratchBytes = 4 << 20
+	res, werr, stderr := f.run(t, p, "fill-files", f.scratch)
+	if werr != nil || res.Errno != int(unix.ENOSPC) {
+		t.Fatalf("fill-files: errno %s (%s), wait %v, stderr %s; want ENOSPC", errnoName(res.Errno), res.Msg, werr, stderr)
+	}
+	if res.Count > 4<<20 || res.Count < 2<<20 {
+		t.Fatalf("wrote %d bytes with a 4 MiB scratch cap", res.Count)
+	}
+	if left, _ := os.ReadDir(f.scratch); len(left) != 0 {
+		t.Fatalf("%d files reached the host's scratch directory", len(left))
+	}
+	// Without the cap the same attempt writes on (32 files, 8 MiB).
+	p.ScratchBytes = 0
+	if res, _, _ := f.run(t, p, "fill-files", f.scratch, "32"); res.Count != 8<<20 {
+		t.Fatalf("without a cap: %d bytes, errno %s", res.Count, errnoName(res.Errno))
+	}
+}

@@ -31,6 +31,12 @@ func setupRoot(p Policy, dir string) error {
 	rw := slices.Clone(p.ReadWrite)
 	slices.Sort(rw)
 	for _, path := range rw {
+		if p.ScratchBytes > 0 {
+			if err := scratchInto(dir, path, p.ScratchBytes); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := bindInto(dir, path, false); err != nil {
 			return err
 		}
@@ -54,6 +60,20 @@ func setupRoot(p Policy, dir string) error {
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
 		return fmt.Errorf("remount root read-only: %w", err)
+	}
+	return nil
+}
+
+// scratchInto mounts a tmpfs of size bytes at path under root, writable by
+// anyone (sticky, as /tmp): the command's uid is not known inside yet.
+func scratchInto(root, path string, size int64) error {
+	target := filepath.Join(root, path)
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return fmt.Errorf("scratch %s: %w", path, err)
+	}
+	opts := fmt.Sprintf("mode=1777,size=%d", size)
+	if err := unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("scratch %s: mount tmpfs: %w", path, err)
 	}
 	return nil
 }

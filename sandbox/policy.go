@@ -113,6 +113,13 @@ type Policy struct {
 	// task's scratch directory. The only writable places besides /dev/null
 	// and a small /dev/shm.
 	ReadWrite []string
+	// ScratchBytes, when positive, makes each ReadWrite directory a new
+	// tmpfs of at most this many bytes at its path instead of the host's
+	// directory: the total a command can write is capped (the per-file
+	// limit alone lets many files fill a disk), the pages are charged to
+	// the sandbox's memory cgroup, and nothing written outlives the
+	// command.
+	ScratchBytes int64
 	// Devices are device nodes bound in read-write (/dev/nvidia0, ...).
 	Devices []string
 	// Limits; zero fields take their defaults.
@@ -202,6 +209,9 @@ func (p Policy) Validate() error {
 				return fmt.Errorf("sandbox policy: path %q must be absolute, clean and not /", path)
 			}
 		}
+	}
+	if p.ScratchBytes < 0 {
+		return fmt.Errorf("sandbox policy: scratch size %d: want 0 (the host's directories) or a positive size", p.ScratchBytes)
 	}
 	if p.DenyErrno < 0 || p.DenyErrno > 4095 {
 		return fmt.Errorf("sandbox policy: deny errno %d out of range", p.DenyErrno)

@@ -35,6 +35,9 @@ func (l SandboxLauncher) Launch(ctx context.Context, c worker.Command) (worker.P
 		}
 	}
 	p.ReadWrite = []string{c.Scratch}
+	if p.ScratchBytes == 0 {
+		p.ScratchBytes = DefaultScratchBytes
+	}
 	p.Devices = append(slices.Clone(p.Devices), l.Devices...)
 	if err := p.PrepareScratch(c.Scratch); err != nil {
 		return nil, fmt.Errorf("worker scratch: %w", err)
@@ -57,6 +60,11 @@ func (l SandboxLauncher) Launch(ctx context.Context, c worker.Command) (worker.P
 	}
 	return proc, nil
 }
+
+// DefaultScratchBytes caps what a worker writes to its scratch directory,
+// all files together (a tmpfs charged to its memory cgroup), unless the
+// policy says otherwise.
+const DefaultScratchBytes = 256 << 20
 
 // NewSandboxLauncher chooses the layers for profile on this kernel: a
 // strict profile missing a layer is an error naming it (compute refuses to
