@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -208,4 +209,80 @@ func TestHostDeathKillsSandbox(t *testing.T) {
 		}
 	}
 	t.Fatalf("sandbox %d outlived its host", pid)
+}
+
+// TestSweep: empty sandbox cgroups and roots left by a dead host are
+// removed once old enough; young ones, and a live sandbox's cgroup however
+// old, are kept.
+func TestSweep(t *testing.T) {
+	sandboxtest.Require(t)
+	past := time.Now().Add(-2 * time.Hour)
+	leftRoot, err := os.MkdirTemp("", "ncn-sandbox-root-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(leftRoot)
+	young, err := os.MkdirTemp("", "ncn-sandbox-root-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(young)
+	if err := os.Chtimes(leftRoot, past, past); err != nil {
+		t.Fatal(err)
+	}
+	p := sandbox.Policy{ReadOnly: sandbox.SystemPaths(), UID: 65000, GID: 65000, Limits: sandbox.Limits{WallTime: 30 * time.Second}}
+	proc, err := sandbox.Start(context.Background(), p, sandbox.Cmd{Path: "/bin/sleep", Args: []string{"/bin/sleep", "30"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { proc.Kill(); _ = proc.Wait() }()
+	// The live sandbox's cgroups, aged; and a leftover beside each.
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", proc.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live, left []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 || !strings.Contains(f[2], "/ncn-sandbox/") {
+			continue
+		}
+		dir := filepath.Join("/sys/fs/cgroup", f[1], f[2]) // v2: f[1] is "", the unified hierarchy
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		live = append(live, dir)
+		l := filepath.Join(filepath.Dir(dir), "leftover-"+filepath.Base(dir))
+		if err := os.Mkdir(l, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(l)
+		left = append(left, l)
+		for _, d := range []string{dir, l} {
+			if err := os.Chtimes(d, past, past); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(live) == 0 {
+		t.Fatalf("no sandbox cgroup in %s", raw)
+	}
+	n := sandbox.Sweep(time.Minute)
+	for _, d := range left {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("leftover cgroup %s kept: %v", d, err)
+		}
+	}
+	for _, d := range live {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("a live sandbox's cgroup %s was removed: %v", d, err)
+		}
+	}
+	if _, err := os.Stat(leftRoot); !os.IsNotExist(err) {
+		t.Errorf("an old empty root was kept: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("a young root was removed: %v", err)
+	}
+	t.Logf("swept %d", n)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/sandbox"
@@ -76,5 +77,7 @@ func NewSandboxLauncher(profile sandbox.Profile, base sandbox.Policy) (SandboxLa
 		return SandboxLauncher{}, nil, fmt.Errorf("compute sandbox (profile %s): %w", profile, err)
 	}
 	base.Layers = layers
+	// What sandboxes of a compute node that died left behind.
+	sandbox.Sweep(time.Minute)
 	return SandboxLauncher{Policy: base}, dropped, nil
 }
