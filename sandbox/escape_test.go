@@ -422,3 +422,31 @@ func TestScratchTotalCapped(t *testing.T) {
 		t.Fatalf("without a cap: %d bytes, errno %s", res.Count, errnoName(res.Errno))
 	}
 }
+
+// TestNestedReadOnly: a host mount nested under a read-only path is
+// read-only inside too, without Landlock to catch it: the whole bound tree
+// is made read-only, not only its top.
+func TestNestedReadOnly(t *testing.T) {
+	sandboxtest.Require(t)
+	f := newFixture(t)
+	ro := filepath.Join(f.base, "ro")
+	nested := filepath.Join(ro, "nested")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", nested, "tmpfs", 0, "mode=0777,size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Unmount(nested, unix.MNT_DETACH)
+	p := f.policy
+	p.ReadOnly = append(p.ReadOnly, ro)
+	p.Layers = without(sandbox.AllLayers(), sandbox.LayerLandlock)
+	res, werr, stderr := f.run(t, p, "write", filepath.Join(nested, "x"))
+	if werr != nil || res.Errno != int(unix.EROFS) {
+		t.Fatalf("write under a nested mount: errno %s (%s), wait %v, stderr %s; want EROFS", errnoName(res.Errno), res.Msg, werr, stderr)
+	}
+	// The host's own mount stays writable: nothing propagated back.
+	if err := os.WriteFile(filepath.Join(nested, "host"), []byte("ok"), 0o644); err != nil {
+		t.Fatalf("the host's mount became read-only: %v", err)
+	}
+}

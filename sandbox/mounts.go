@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,6 +169,16 @@ func bindInto(root, path string, readOnly bool) error {
 	}
 	if err := unix.Mount("", target, "", flags, ""); err != nil {
 		return fmt.Errorf("remount %s (read-only=%v): %w", path, readOnly, err)
+	}
+	// The remount changed the top mount only: a host mount nested under a
+	// read-only path would stay writable (Landlock covers it, but not in
+	// a profile without Landlock). Make the whole tree read-only.
+	if readOnly && fi.IsDir() {
+		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
+		err := unix.MountSetattr(unix.AT_FDCWD, target, unix.AT_RECURSIVE, &attr)
+		if err != nil && !errors.Is(err, unix.ENOSYS) { // kernels before 5.12 lack it
+			return fmt.Errorf("read-only %s recursively: %w", path, err)
+		}
 	}
 	return nil
 }
