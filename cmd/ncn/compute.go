@@ -37,8 +37,17 @@ rlimits only (development; never for untrusted models). 'ncn sandbox check'
 shows what this machine supports. The chain (--devchain, or --rpc with
 --contracts) gives the domain results are signed in.
 
+Operators scrape Prometheus metrics (compute_tasks_total by model and
+outcome, compute_task_duration_seconds by model, compute_tokens_streamed_total,
+compute_tasks_in_progress, compute_worker_slots and compute_workers_busy by
+model...) at /metrics on --metrics-listen-addr, beside /healthz, /readyz
+(ready while the task stream to the gateway is open) and /debug/pprof.
+When the default metrics port is taken (another node on this machine) the
+node serves them on a free loopback port instead, says so in its log and
+prints where; an address given with the flag must be free.
+
 On start it prints its address, each model with its slots and device, the
-accelerator, then "ready". Ctrl-C (or SIGTERM) stops it cleanly: it
+accelerator, the metrics address, then "ready". Ctrl-C (or SIGTERM) stops it cleanly: it
 deregisters, finishes the tasks in flight (up to --drain-timeout) and
 prints "stopped" on stderr. Task lines are logged to stderr with their
 request_id.
@@ -76,6 +85,7 @@ func runCompute(ctx context.Context, e env, args []string) error {
 	nvmlLibrary := f.String("nvml-library", e.getenv("NCN_NVML_LIBRARY"), "NVML shared library `file` (default $NCN_NVML_LIBRARY, else libnvidia-ml.so.1)")
 	logLevel := f.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
 	logJSON := f.Bool("log-json", false, "log JSON lines instead of text")
+	metricsListen := f.String("metrics-listen-addr", ":9466", "`address` of /metrics (Prometheus), /healthz, /readyz and /debug/pprof; empty: none")
 	if err := f.parse(e, args); err != nil {
 		return err
 	}
@@ -135,6 +145,7 @@ func runCompute(ctx context.Context, e env, args []string) error {
 		Worker:     worker.Config{Threads: *threads},
 		ScratchDir: *scratch, HeartbeatInterval: *heartbeat, TaskTimeout: *taskTimeout,
 		DrainTimeout: *drainTimeout, MaxInput: int(input), Logger: logger,
+		MetricsListen: *metricsListen, MetricsFallback: defaultFallback(f, "metrics-listen-addr"),
 	})
 	if err != nil {
 		return err
@@ -144,6 +155,9 @@ func runCompute(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "model: %s %s, %d slots, %s\n", m.Name, m.Version, m.Slots, m.Device)
 	}
 	fmt.Fprintf(e.stdout, "accelerator: %s\n", n.Accelerator())
+	if a := n.MetricsAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "metrics: http://%s/metrics\n", a)
+	}
 	fmt.Fprintln(e.stdout, "ready")
 	werr := n.Wait(ctx)
 	cerr := n.Close()

@@ -22,6 +22,7 @@ import (
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute/computetest"
 	"github.com/ncn-network/ncn/host/devchain"
+	"github.com/ncn-network/ncn/host/ops/opstest"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
 	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
@@ -116,7 +117,7 @@ func TestComputeBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "compute", "--devchain", manifestPath, "--key", acct.Keystore,
 		"--registry", reg.Addr, "--gateway", gw.Addr, "--model-path", digits, "--sandbox", profile,
-		"--heartbeat", "500ms", "--scratch-dir", t.TempDir())
+		"--heartbeat", "500ms", "--scratch-dir", t.TempDir(), "--metrics-listen-addr", "127.0.0.1:0")
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !slices.Contains([]string{"RPC_URL", "MODEL_PATH", "SANDBOX_MODE", "NCN_PASSWORD_FILE", "REGISTRY_GRPC_ADDR", "GATEWAY_ADDR"}, name) {
 			cmd.Env = append(cmd.Env, kv)
@@ -184,6 +185,21 @@ func TestComputeBinary(t *testing.T) {
 	if err := json.Unmarshal(r.Result, &output); err != nil || output.Label != 0 {
 		t.Fatalf("output %s", r.Result)
 	}
+
+	// Its metrics, printed before "ready", count the task.
+	var metricsAddr string
+	for _, l := range printed {
+		if a, ok := strings.CutPrefix(l, "metrics: http://"); ok {
+			metricsAddr = strings.TrimSuffix(a, "/metrics")
+		}
+	}
+	if metricsAddr == "" {
+		t.Fatalf("no metrics line:\n%s", strings.Join(printed, "\n"))
+	}
+	opstest.Scrape(t, metricsAddr).Want(t, map[string]float64{
+		"compute_tasks_total{model=digits,outcome=ok}": 1, "compute_task_duration_seconds{model=digits}": 1,
+		"compute_worker_slots{model=digits}": 1, "compute_task_stream_connected": 1,
+	})
 
 	cmd.Process.Signal(os.Interrupt)
 	select {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
+	"flag"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -36,9 +37,20 @@ The gateway key pays gas for settlements and refunds and receives the
 gateway share: --key FILE (a keystore or hex key file), else
 $GATEWAY_PRIVATE_KEY (the key as hex).
 
-On start it prints its gRPC and HTTP addresses and its address, then
-"ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay in
-the ledger for the next start.
+Operators scrape Prometheus metrics (payments_initiated_total,
+payments_completed_total, payments_refunded_total, payment_amount_wei_total,
+payment_distribution_time_ms, gateway_stage_duration_seconds by stage,
+gateway_requests_total by outcome, gateway_rejections_total by reason...)
+at /metrics on --metrics-listen-addr, beside /healthz, /readyz and
+/debug/pprof. When the default metrics port is taken (another node on this
+machine) the gateway serves them on a free loopback port instead, says so
+in its log and prints where; an address given with the flag must be free.
+Logs go to stderr, JSON lines with --log-json; every line about a request
+carries its request_id.
+
+On start it prints its gRPC, HTTP and metrics addresses and its address,
+then "ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay
+in the ledger for the next start.
 
 Environment: GATEWAY_PRIVATE_KEY for --key, RPC_URL for --rpc,
 REGISTRY_GRPC_ADDR for --registry, GATEWAY_ADDR for --grpc-advertise-addr,
@@ -59,6 +71,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	grpcListen := f.String("grpc-listen-addr", ":50051", "gRPC listen `address`")
 	grpcAdvertise := f.String("grpc-advertise-addr", e.getenv("GATEWAY_ADDR"), "gRPC `address` registered for others to dial (default $GATEWAY_ADDR, else the listen address; 127.0.0.1 for a wildcard host)")
 	httpListen := f.String("http-listen-addr", ":8080", "HTTP listen `address`; \"off\" serves no HTTP")
+	metricsListen := f.String("metrics-listen-addr", ":9465", "`address` of /metrics (Prometheus), /healthz, /readyz and /debug/pprof; empty: none")
 	var subnets pathList
 	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default every subnet the registry knows, loaded on first use)")
 	quoteTTL := f.Duration("quote-ttl", 10*time.Minute, "how long a quote, and a validated request, stays payable (at most 10m)")
@@ -112,6 +125,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	d, err := gateway.Start(ctx, gateway.DaemonConfig{
 		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs, RegistryAddr: *registryAddr,
 		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, HTTPListen: *httpListen, Subnets: subnets,
+		MetricsListen: *metricsListen, MetricsFallback: defaultFallback(f, "metrics-listen-addr"),
 		QuoteTTL: *quoteTTL, TaskTimeout: *taskTimeout, HeartbeatInterval: *heartbeat,
 		HTTPInferencePerMinute: *httpRate, GRPCSubmitPerMinute: *grpcRate, MaxBodyBytes: int64(body),
 		Logger: logger,
@@ -122,6 +136,9 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "grpc: %s\n", d.GRPCAddr)
 	if d.HTTPAddr != "" {
 		fmt.Fprintf(e.stdout, "http: %s\n", d.HTTPAddr)
+	}
+	if d.MetricsAddr != "" {
+		fmt.Fprintf(e.stdout, "metrics: http://%s/metrics\n", d.MetricsAddr)
 	}
 	fmt.Fprintf(e.stdout, "gateway: %s\n", strings.ToLower(d.Address().Hex()))
 	fmt.Fprintln(e.stdout, "ready")
@@ -135,4 +152,17 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stderr, "ncn gateway: stopped")
 	return nil
+}
+
+// defaultFallback is the address a listener flag falls back to when the
+// port it defaults to is taken: a free loopback port, so that several
+// nodes on one machine (a devnet, tests) start without naming every
+// port. An address the operator gave must be free: "" (no fallback).
+func defaultFallback(f *flags, name string) string {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	if set {
+		return ""
+	}
+	return "127.0.0.1:0"
 }

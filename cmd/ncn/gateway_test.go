@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/devchain"
 	"github.com/ncn-network/ncn/host/gateway"
+	"github.com/ncn-network/ncn/host/ops/opstest"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
 	"github.com/ncn-network/ncn/plugins/builtin"
 )
@@ -51,7 +53,7 @@ func TestGatewayUsage(t *testing.T) {
 		{name: "help", args: []string{"gateway", "--help"}, wantCode: exitOK,
 			wantStdout: []string{"Usage: ncn gateway (--key FILE | $GATEWAY_PRIVATE_KEY)", "Example", "ready",
 				"GATEWAY_PRIVATE_KEY", "RPC_URL", "REGISTRY_GRPC_ADDR", "GATEWAY_ADDR", "NCN_PASSWORD_FILE",
-				"-registry", "-grpc-listen-addr", "-http-listen-addr", "-subnet", "-quote-ttl", "-devchain", "-contracts", "-datadir"}},
+				"-registry", "-grpc-listen-addr", "-http-listen-addr", "-metrics-listen-addr", "payments_initiated_total", "-log-json", "-subnet", "-quote-ttl", "-devchain", "-contracts", "-datadir"}},
 		{name: "listed", args: []string{"--help"}, wantCode: exitOK, wantStdout: []string{"gateway ", "run a gateway"}},
 		{name: "no key", args: slices.Concat([]string{"gateway"}, chainArgs), wantCode: exitUsage,
 			wantStderr: []string{"ncn gateway: the gateway key is required: --key FILE, or GATEWAY_PRIVATE_KEY", "ncn gateway --help"}},
@@ -109,7 +111,8 @@ func TestGatewayBinary(t *testing.T) {
 	reg.AddModel(&pb.ModelDescriptor{Id: "digits", Subnet: "default"})
 
 	cmd := exec.Command(bin, "gateway", "--devchain", manifestPath, "--registry", reg.Addr, "--datadir", filepath.Join(dir, "gw"),
-		"--grpc-listen-addr", "127.0.0.1:0", "--http-listen-addr", "127.0.0.1:0", "--subnet", "default")
+		"--grpc-listen-addr", "127.0.0.1:0", "--http-listen-addr", "127.0.0.1:0", "--metrics-listen-addr", "127.0.0.1:0",
+		"--log-json", "--subnet", "default")
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !slices.Contains([]string{"RPC_URL", "REGISTRY_GRPC_ADDR", "GATEWAY_ADDR", "NCN_PASSWORD_FILE"}, name) {
 			cmd.Env = append(cmd.Env, kv)
@@ -156,15 +159,20 @@ func TestGatewayBinary(t *testing.T) {
 	if info, ok := reg.Nodes().Get(acct.Address); !ok || info.Role != pb.NodeRole_NODE_ROLE_GATEWAY || info.Endpoints[0] != printed["grpc"] {
 		t.Fatalf("the registry sees %v", info)
 	}
-	for _, p := range []string{"/health", "/readyz"} {
-		resp, err := http.Get("http://" + printed["http"] + p)
+	metricsAddr := strings.TrimSuffix(strings.TrimPrefix(printed["metrics"], "http://"), "/metrics")
+	if metricsAddr == "" || printed["metrics"] != "http://"+metricsAddr+"/metrics" {
+		t.Fatalf("printed %v: no metrics line", printed)
+	}
+	opstest.Scrape(t, metricsAddr).Want(t, map[string]float64{"payments_initiated_total": 0, "payments_completed_total": 0})
+	for _, u := range []string{"http://" + printed["http"] + "/health", "http://" + printed["http"] + "/readyz", "http://" + metricsAddr + "/readyz"} {
+		resp, err := http.Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d %s\nstderr:\n%s", p, resp.StatusCode, b, stderr.String())
+			t.Fatalf("GET %s: %d %s\nstderr:\n%s", u, resp.StatusCode, b, stderr.String())
 		}
 	}
 	conn, err := grpc.NewClient(printed["grpc"], grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -192,5 +200,40 @@ func TestGatewayBinary(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "ncn gateway: stopped") {
 		t.Fatalf("stderr lacks the stopped line:\n%s", stderr.String())
+	}
+	// --log-json: every log line is a JSON object.
+	for line := range strings.Lines(stderr.String()) {
+		if line == "ncn gateway: stopped\n" {
+			continue
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil || v["msg"] == nil {
+			t.Errorf("not a JSON log line: %q", line)
+		}
+	}
+}
+
+// TestDefaultFallback: a listener flag left at its default may fall back
+// to a free loopback port when the default is taken; one the operator
+// gave may not.
+func TestDefaultFallback(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "127.0.0.1:0"},
+		{[]string{"--metrics-listen-addr", ":9465"}, ""},
+		{[]string{"--metrics-listen-addr="}, ""},
+		{[]string{"--other", "x"}, "127.0.0.1:0"},
+	} {
+		f := newFlags("test", "", "")
+		f.String("metrics-listen-addr", ":9465", "")
+		f.String("other", "", "")
+		if err := f.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := defaultFallback(f, "metrics-listen-addr"); got != tc.want {
+			t.Errorf("%v: fallback %q, want %q", tc.args, got, tc.want)
+		}
 	}
 }

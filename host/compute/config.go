@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu"
 	"github.com/ncn-network/ncn/gpu/worker"
+	"github.com/ncn-network/ncn/host/ops"
 	"github.com/ncn-network/ncn/sandbox"
 )
 
@@ -104,6 +106,18 @@ type Config struct {
 	// Logger receives the node's events; every task line carries its
 	// request_id. Default slog.Default().
 	Logger *slog.Logger
+
+	// MetricsListen serves the operator endpoints — /metrics (Prometheus),
+	// /healthz, /readyz (ready while the task stream to the gateway is
+	// open), /debug/pprof — on their own listener; "" serves none.
+	// MetricsFallback, if set, is listened on instead when MetricsListen
+	// is taken (a default port another node of the machine holds); ""
+	// fails Start then.
+	MetricsListen, MetricsFallback string
+	// Metrics, if set, is the registry the node's metrics are registered
+	// on (and MetricsListen serves); default a new one of its own
+	// (ops.NewRegistry).
+	Metrics *prometheus.Registry
 }
 
 // Limit on a task's params, bytes.
@@ -186,6 +200,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = ops.NewRegistry()
 	}
 	return c
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/ncn-network/ncn/gpu"
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/ops"
 	"github.com/ncn-network/ncn/sandbox"
 )
 
@@ -78,6 +79,11 @@ type Node struct {
 	recvCancel context.CancelFunc // task stream
 	recvDone   chan struct{}
 	streams    atomic.Int64 // task stream sessions opened
+	streamOpen atomic.Bool  // a task stream is open now
+
+	metrics     *metrics
+	ops         *ops.Server
+	metricsAddr string
 
 	ledger ledger
 
@@ -143,6 +149,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err := n.warm(ctx, launcher); err != nil {
 		return nil, err
 	}
+	n.metrics = newMetrics(cfg.Metrics, n)
 
 	opts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -176,9 +183,33 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		defer close(n.recvDone)
 		n.receiveLoop(recvCtx)
 	}()
+	if cfg.MetricsListen != "" {
+		ln, fellBack, err := ops.Listen(cfg.MetricsListen, cfg.MetricsFallback)
+		if err != nil {
+			return nil, fmt.Errorf("compute: metrics listen %s: %w", cfg.MetricsListen, err)
+		}
+		if fellBack {
+			n.log.Warn("metrics port taken (another node on this machine?): serving on the fallback address instead",
+				"wanted", cfg.MetricsListen, "serving", ln.Addr().String())
+		}
+		n.ops = ops.ServeListener(ln, cfg.Metrics, n.ready)
+		n.metricsAddr = ln.Addr().String()
+	}
 	n.log.Info("compute node ready", "models", n.modelNames(), "slots", n.slots, "accelerator", n.accel,
-		"sandbox", cfg.Sandbox, "registry", cfg.RegistryAddr, "gateway", cfg.GatewayAddr, "heartbeat", n.interval)
+		"sandbox", cfg.Sandbox, "registry", cfg.RegistryAddr, "gateway", cfg.GatewayAddr, "heartbeat", n.interval,
+		"metrics", n.metricsAddr)
 	return n, nil
+}
+
+// MetricsAddr is the operator endpoints' address ("" without them).
+func (n *Node) MetricsAddr() string { return n.metricsAddr }
+
+// ready is the readiness check: the task stream to the gateway is open.
+func (n *Node) ready(context.Context) error {
+	if !n.streamOpen.Load() {
+		return fmt.Errorf("no task stream open to the gateway %s", n.cfg.GatewayAddr)
+	}
+	return nil
 }
 
 // placeModels takes the accelerator inventory and places each model.
@@ -334,6 +365,9 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) shutdown() error {
+	if n.ops != nil {
+		_ = n.ops.Close()
+	}
 	if n.loopCancel != nil {
 		n.loopCancel()
 		<-n.loopDone

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +26,7 @@ import (
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute"
 	"github.com/ncn-network/ncn/host/compute/computetest"
+	"github.com/ncn-network/ncn/host/ops/opstest"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
 	"github.com/ncn-network/ncn/sandbox"
 	"github.com/ncn-network/ncn/sandbox/sandboxtest"
@@ -131,7 +133,9 @@ func TestNode(t *testing.T) {
 	reg := registrytest.Start(t)
 	gw := computetest.StartGateway(t)
 	key, _ := crypto.GenerateKey()
-	node := startNode(t, nodeConfig(t, key, reg.Addr, gw.Addr))
+	cfg := nodeConfig(t, key, reg.Addr, gw.Addr)
+	cfg.MetricsListen = "127.0.0.1:0"
+	node := startNode(t, cfg)
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	if node.Address() != addr {
 		t.Fatalf("address %s, want %s", node.Address().Hex(), addr.Hex())
@@ -282,6 +286,41 @@ func TestNode(t *testing.T) {
 		id := computetest.NewRequestID()
 		s.Send(t, &pb.ComputeTask{RequestId: id, Model: "digits", Input: digits})
 		checkSigned(t, gw.Result(t, id), addr)
+	})
+
+	t.Run("metrics", func(t *testing.T) {
+		// What the subtests above did, counted: tasks by model and
+		// outcome, run times of those that reached a worker, the
+		// streamed charlm sample's 40 tokens, slots; and ready.
+		resp, err := http.Get("http://" + node.MetricsAddr() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("/readyz: %d with the task stream open", resp.StatusCode)
+		}
+		opstest.Scrape(t, node.MetricsAddr()).Want(t, map[string]float64{
+			"compute_tasks_total{model=digits,outcome=ok}":             5,
+			"compute_tasks_total{model=digits,outcome=repeated}":       1,
+			"compute_tasks_total{model=digits,outcome=bad_task}":       2,
+			"compute_tasks_total{model=digits,outcome=unknown_subnet}": 1,
+			"compute_tasks_total{model=digits,outcome=invalid_input}":  1,
+			"compute_tasks_total{model=digits,outcome=expired}":        2,
+			"compute_tasks_total{model=charlm,outcome=ok}":             5,
+			"compute_tasks_total{model=charlm,outcome=bad_task}":       2,
+			"compute_tasks_total{model=charlm,outcome=invalid_input}":  1,
+			"compute_tasks_total{model=,outcome=unknown_model}":        1,
+			"compute_task_duration_seconds{model=digits}":              6,
+			"compute_task_duration_seconds{model=charlm}":              6,
+			"compute_tokens_streamed_total{model=charlm}":              40,
+			"compute_worker_slots{model=digits}":                       2,
+			"compute_worker_slots{model=charlm}":                       2,
+			"compute_workers_busy{model=digits}":                       0,
+			"compute_tasks_in_progress":                                0,
+			"compute_task_stream_connected":                            1,
+			"compute_worker_crashes_total{model=charlm}":               0,
+		})
 	})
 
 	t.Run("deadline", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -68,6 +69,8 @@ func (n *Node) receive(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n.streams.Add(1)
+	n.streamOpen.Store(true)
+	defer n.streamOpen.Store(false)
 	n.log.Debug("task stream open", "gateway", n.cfg.GatewayAddr)
 	got := 0
 	for {
@@ -102,8 +105,19 @@ func (n *Node) handle(t *pb.ComputeTask) {
 // with its error set; nil when there is nothing to send (the same task is
 // already running).
 func (n *Node) run(log *slog.Logger, t *pb.ComputeTask) *pb.ComputeResult {
+	m := n.byName[t.Model]
+	var failed error
+	repeated := false
+	defer func() {
+		if repeated {
+			n.metrics.repeated(m)
+			return
+		}
+		n.metrics.done(m, failed)
+	}()
 	fail := func(err error) *pb.ComputeResult {
 		log.Warn("task failed", "err", err)
+		failed = err
 		return &pb.ComputeResult{RequestId: t.RequestId, ComputeNode: n.addrHex, Error: err.Error()}
 	}
 	if len(t.RequestId) != common.HashLength {
@@ -113,17 +127,18 @@ func (n *Node) run(log *slog.Logger, t *pb.ComputeTask) *pb.ComputeResult {
 	running, done := n.ledger.claim(id)
 	switch {
 	case running:
+		repeated = true
 		log.Info("task already running here; ignoring the repeat")
 		return nil
 	case done != nil:
+		repeated = true
 		log.Info("task already done here; returning its result again")
 		return done
 	}
 	var res *pb.ComputeResult
 	defer func() { n.ledger.finish(id, res) }()
 
-	m, ok := n.byName[t.Model]
-	if !ok {
+	if m == nil {
 		res = fail(fmt.Errorf("%w: %q (this node serves %s)", ErrUnknownModel, t.Model, strings.Join(n.modelNames(), ", ")))
 		return res
 	}
@@ -162,13 +177,14 @@ func (n *Node) run(log *slog.Logger, t *pb.ComputeTask) *pb.ComputeResult {
 	var tokens *tokenStream
 	var partial func([]byte)
 	if t.Stream && m.text {
-		tokens = &tokenStream{n: n, id: t.RequestId, log: log, deadline: deadline}
+		tokens = &tokenStream{n: n, id: t.RequestId, log: log, deadline: deadline, count: n.metrics.tokens.WithLabelValues(m.Name)}
 		partial = tokens.add
 	}
 	log.Debug("task started", "deadline", deadline, "input_bytes", len(t.Input), "stream", tokens != nil)
 	start := time.Now()
 	out, err := m.pool.Infer(ctx, worker.Request{ID: "0x" + hex.EncodeToString(t.RequestId), Input: t.Input, Params: t.Params, Deadline: deadline}, partial)
 	elapsed := time.Since(start)
+	n.metrics.ran(m, elapsed)
 	if tokens != nil {
 		tokens.close()
 	}
@@ -263,6 +279,7 @@ type tokenStream struct {
 	id       []byte
 	log      *slog.Logger
 	deadline time.Time
+	count    prometheus.Counter // tokens streamed
 
 	cancel  context.CancelFunc
 	stream  grpc.ClientStreamingClient[pb.TokenChunk, pb.StreamTokensResponse]
@@ -275,6 +292,7 @@ func (s *tokenStream) add(chunk []byte) {
 	if s.err != nil {
 		return
 	}
+	s.count.Inc()
 	b := append(s.pending, chunk...)
 	k := wholeRunes(b)
 	s.pending = append([]byte(nil), b[k:]...)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -25,6 +26,7 @@ import (
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/chain/bindings/payment"
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/ops"
 	"github.com/ncn-network/ncn/plugins"
 	"github.com/ncn-network/ncn/plugins/builtin"
 )
@@ -58,6 +60,13 @@ type DaemonConfig struct {
 	GRPCAdvertise string // what compute nodes and validators are told; default the listener's address, 127.0.0.1 for a wildcard host
 	HTTPListen    string // default ":8080"; "off" serves no HTTP
 
+	// MetricsListen serves the operator endpoints — /metrics (Prometheus),
+	// /healthz, /readyz, /debug/pprof — on their own listener; "" serves
+	// none. MetricsFallback, if set, is listened on instead when
+	// MetricsListen is taken (a default port another node of the machine
+	// holds); "" fails Start then.
+	MetricsListen, MetricsFallback string
+
 	// Subnets are the subnets served. Empty: every subnet the registry
 	// knows, each loaded on its first request.
 	Subnets []string
@@ -79,6 +88,10 @@ type DaemonConfig struct {
 	MaxResultBytes         int   // largest result a compute node may return; default 16 MiB
 
 	Logger *slog.Logger // default slog.Default()
+	// Metrics, if set, is the registry the gateway's metrics are
+	// registered on (and MetricsListen serves); default a new one of
+	// its own (ops.NewRegistry).
+	Metrics *prometheus.Registry
 }
 
 // Validate reports missing or inconsistent fields.
@@ -152,13 +165,17 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Metrics == nil {
+		c.Metrics = ops.NewRegistry()
+	}
 	return c
 }
 
 // Daemon is a running gateway. Its methods are safe for concurrent use.
 type Daemon struct {
-	GRPCAddr string // the gRPC listener's address
-	HTTPAddr string // the HTTP listener's address; "" without HTTP
+	GRPCAddr    string // the gRPC listener's address
+	HTTPAddr    string // the HTTP listener's address; "" without HTTP
+	MetricsAddr string // the operator endpoints' address; "" without them
 
 	cfg  DaemonConfig
 	log  *slog.Logger
@@ -187,6 +204,10 @@ type Daemon struct {
 	watch   paymentWatch
 
 	httpLimit, grpcLimit *limiter
+
+	promReg *prometheus.Registry
+	metrics *metrics
+	ops     *ops.Server
 
 	registered chan struct{} // closed once the registry accepted the registration
 
@@ -225,6 +246,8 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 		httpLimit: newLimiter(cfg.HTTPInferencePerMinute, time.Minute),
 		grpcLimit: newLimiter(cfg.GRPCSubmitPerMinute, time.Minute),
 	}
+	d.promReg = cfg.Metrics
+	d.metrics = newMetrics(cfg.Metrics)
 	d.ctx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer func() {
 		if err != nil {
@@ -318,6 +341,22 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	}
 	d.resume(ctx)
 
+	if cfg.MetricsListen != "" {
+		ln, fellBack, err := ops.Listen(cfg.MetricsListen, cfg.MetricsFallback)
+		if err != nil {
+			gln.Close()
+			if hln != nil {
+				hln.Close()
+			}
+			return nil, fmt.Errorf("metrics listen %s: %w", cfg.MetricsListen, err)
+		}
+		if fellBack {
+			d.log.Warn("metrics port taken (another node on this machine?): serving on the fallback address instead",
+				"wanted", cfg.MetricsListen, "serving", ln.Addr().String())
+		}
+		d.ops = ops.ServeListener(ln, cfg.Metrics, d.ready)
+		d.MetricsAddr = ln.Addr().String()
+	}
 	d.goServe(func() error { return d.grpc.Serve(gln) })
 	if hln != nil {
 		d.http = &http.Server{Handler: d.httpHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -332,7 +371,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	d.loop(d.refreshSubnets)
 	d.loop(d.poll)
 	d.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	d.log.Info("gateway started", "grpc", d.GRPCAddr, "http", d.HTTPAddr, "registry", cfg.RegistryAddr)
+	d.log.Info("gateway started", "grpc", d.GRPCAddr, "http", d.HTTPAddr, "metrics", d.MetricsAddr, "registry", cfg.RegistryAddr)
 	return d, nil
 }
 
@@ -341,6 +380,9 @@ func (d *Daemon) Address() common.Address { return d.addr }
 
 // Ledger is the gateway's request ledger, for inspection.
 func (d *Daemon) Ledger() *Ledger { return d.ledger }
+
+// Metrics is the registry the gateway's metrics are on.
+func (d *Daemon) Metrics() *prometheus.Registry { return d.promReg }
 
 func (d *Daemon) goServe(serve func() error) {
 	go func() {
@@ -378,6 +420,9 @@ func (d *Daemon) Close() error {
 }
 
 func (d *Daemon) close() error {
+	if d.ops != nil {
+		_ = d.ops.Close()
+	}
 	if d.health != nil {
 		d.health.Shutdown()
 	}

@@ -345,6 +345,14 @@ func startComputeAs(t *testing.T, h *harness, key *ecdsa.PrivateKey, register fu
 	t.Helper()
 	c := &computeNode{key: key, domain: h.env.Domain, addr: addr, answer: answer}
 	client := c.client(t)
+	connected := func() uint32 { // compute nodes serving the model with a stream open
+		m, err := client.GetSupportedModels(context.Background(), &pb.GetSupportedModelsRequest{Subnet: subnet})
+		if err != nil || len(m.Models) != 1 {
+			return 0
+		}
+		return m.Models[0].ComputeNodes
+	}
+	before := connected()
 	req, err := registry.SignRegistration(c.key, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{subnet},
 		Models: []string{model}, Slots: 4, Accelerator: "cpu"}, uint64(time.Now().UnixMilli()))
 	if err != nil {
@@ -368,7 +376,7 @@ func startComputeAs(t *testing.T, h *harness, key *ecdsa.PrivateKey, register fu
 		if err != nil {
 			return err
 		}
-		if len(m.Models) != 1 || m.Models[0].ComputeNodes != 1 {
+		if len(m.Models) != 1 || m.Models[0].ComputeNodes != before+1 {
 			return fmt.Errorf("supported models %v", m.Models)
 		}
 		return nil

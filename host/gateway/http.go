@@ -232,52 +232,96 @@ func clientIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-func (d *Daemon) httpSubmit(w http.ResponseWriter, r *http.Request) {
-	if wait, ok := d.httpLimit.allow(clientIP(r), time.Now()); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeError(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
-			fmt.Sprintf("more than %d inference requests a minute from your address: retry in %d s", d.cfg.HTTPInferencePerMinute, secs))
-		return
+// allowHTTP takes a token of the client IP's HTTP inference budget, or
+// answers 429 with Retry-After through fail and reports false.
+func (d *Daemon) allowHTTP(w http.ResponseWriter, r *http.Request, fail func(code int, name, msg string)) bool {
+	wait, ok := d.httpLimit.allow(clientIP(r), time.Now())
+	if ok {
+		return true
 	}
+	d.metrics.rejected(rejectRateLimited)
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	fail(http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
+		fmt.Sprintf("more than %d inference requests a minute from your address: retry in %d s", d.cfg.HTTPInferencePerMinute, secs))
+	return false
+}
+
+// bodyError is a request body refused: the HTTP status, the canonical
+// code and what to do.
+type bodyError struct {
+	status    int
+	code, msg string
+}
+
+// readJSON decodes a request's body into v, what the route takes: one
+// JSON object of at most MaxBodyBytes, and with strict no field v lacks.
+// A refusal is counted as bad input.
+func (d *Daemon) readJSON(w http.ResponseWriter, r *http.Request, v any, what string, strict bool) *bodyError {
 	r.Body = http.MaxBytesReader(w, r.Body, d.cfg.MaxBodyBytes)
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	var in httpInference
-	if err := dec.Decode(&in); err != nil {
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	var e *bodyError
+	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED", fmt.Sprintf("request body over %d bytes", d.cfg.MaxBodyBytes))
-			return
+			e = &bodyError{http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED", fmt.Sprintf("request body over %d bytes", d.cfg.MaxBodyBytes)}
+		} else {
+			e = &bodyError{http.StatusBadRequest, "INVALID_ARGUMENT", "the body is not the " + what + ": " + err.Error()}
 		}
-		writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "the body is not the inference JSON object: "+err.Error())
-		return
+	} else if dec.More() {
+		e = &bodyError{http.StatusBadRequest, "INVALID_ARGUMENT", "data after the JSON object"}
 	}
-	if dec.More() {
-		writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "data after the JSON object")
-		return
+	if e != nil {
+		d.metrics.rejected(rejectBadInput)
 	}
+	return e
+}
+
+// request is the submission an inference JSON object asks for;
+// idempotencyKey is used when the object names none (the
+// Idempotency-Key header).
+func (in *httpInference) request(idempotencyKey string) (*pb.InferenceRequest, error) {
 	req := &pb.InferenceRequest{QuoteId: in.QuoteID, Client: in.Client, Subnet: in.Subnet, Model: in.Model,
 		IdempotencyKey: in.IdempotencyKey, Stream: in.Stream}
 	if req.IdempotencyKey == "" {
-		req.IdempotencyKey = r.Header.Get("Idempotency-Key")
+		req.IdempotencyKey = idempotencyKey
 	}
 	switch {
 	case in.Input != nil && in.InputBase64 != "":
-		writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "give input or input_base64, not both")
-		return
+		return nil, fmt.Errorf("%w: give input or input_base64, not both", ErrBadRequest)
 	case in.Input != nil:
 		req.Input = []byte(*in.Input)
 	default:
 		b, err := base64.StdEncoding.DecodeString(in.InputBase64)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "input_base64 is not base64: "+err.Error())
-			return
+			return nil, fmt.Errorf("%w: input_base64 is not base64: %v", ErrBadRequest, err)
 		}
 		req.Input = b
 	}
 	if len(in.Params) > 0 && string(in.Params) != "null" {
 		req.Params = in.Params
+	}
+	return req, nil
+}
+
+func (d *Daemon) httpSubmit(w http.ResponseWriter, r *http.Request) {
+	fail := func(code int, name, msg string) { writeError(w, code, name, msg) }
+	if !d.allowHTTP(w, r, fail) {
+		return
+	}
+	var in httpInference
+	if e := d.readJSON(w, r, &in, "inference JSON object", true); e != nil {
+		fail(e.status, e.code, e.msg)
+		return
+	}
+	req, err := in.request(r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		d.metrics.reject(err)
+		writeErr(w, err)
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 	defer cancel()
@@ -304,27 +348,32 @@ func (d *Daemon) httpGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, statusBody(st))
 }
 
-// httpReady is ready once the gateway is registered and every configured
-// subnet can be quoted.
-func (d *Daemon) httpReady(w http.ResponseWriter, _ *http.Request) {
-	var problems []string
+// httpReady is /readyz on the HTTP port: ready as d.ready says.
+func (d *Daemon) httpReady(w http.ResponseWriter, r *http.Request) {
+	if err := d.ready(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "problems": strings.Split(err.Error(), "\n")})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ready is the readiness check: the gateway is registered and every
+// configured subnet can be quoted.
+func (d *Daemon) ready(context.Context) error {
+	var problems []error
 	select {
 	case <-d.registered:
 	default:
-		problems = append(problems, "not registered at the registry")
+		problems = append(problems, errors.New("not registered at the registry"))
 	}
 	for _, s := range d.cfg.Subnets {
 		st, ok := d.book.get(s)
 		switch {
 		case !ok:
-			problems = append(problems, "subnet "+s+" not loaded")
+			problems = append(problems, errors.New("subnet "+s+" not loaded"))
 		case st.err != nil:
-			problems = append(problems, st.err.Error())
+			problems = append(problems, st.err)
 		}
 	}
-	if len(problems) > 0 {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "problems": problems})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return errors.Join(problems...)
 }

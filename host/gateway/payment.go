@@ -117,7 +117,7 @@ func (d *Daemon) paid(ctx context.Context, rec Record, hint common.Hash) (Record
 			ErrNotPaid, rec.ID.Hex())
 	}
 	if err := d.checkDeposit(rec, st); err != nil {
-		d.log.Error("deposit does not match the request", "request", rec.ID.Hex(), "err", err)
+		d.log.Error("deposit does not match the request", "request_id", rec.ID.Hex(), "err", err)
 		return rec, err
 	}
 	tx, err := d.eventTx(ctx, evInitiated, rec.ID, hint)
@@ -132,7 +132,7 @@ func (d *Daemon) paid(ctx context.Context, rec Record, hint common.Hash) (Record
 		return rec, err
 	}
 	d.watch.forget(rec.ID)
-	d.log.Info("request paid", "request", rec.ID.Hex(), "tx", tx.Hex())
+	d.log.Info("request paid", "request_id", rec.ID.Hex(), "tx", tx.Hex())
 	if st.Status != chain.StatusPending {
 		d.spawn(rec.ID) // refunded or expired meanwhile: the driver ends it
 		return next, nil
@@ -272,7 +272,7 @@ func (d *Daemon) watchPayments(now time.Time) {
 			delete(awaiting, id)
 			if rec, err := d.ledger.Get(id); err == nil && rec.State == StateValidated {
 				if _, err := d.paid(ctx, rec, l.TxHash); err != nil {
-					d.log.Warn("payment watcher", "request", id.Hex(), "err", err)
+					d.log.Warn("payment watcher", "request_id", id.Hex(), "err", err)
 					next = min(next, l.BlockNumber) // read it again next time
 				}
 			}
@@ -300,7 +300,7 @@ func (d *Daemon) watchPayments(now time.Time) {
 			continue
 		case st.Status != chain.StatusNone: // paid after all, missed by the events
 			if _, err := d.paid(ctx, rec, common.Hash{}); err != nil {
-				d.log.Warn("payment watcher", "request", id.Hex(), "err", err)
+				d.log.Warn("payment watcher", "request_id", id.Hex(), "err", err)
 			}
 		default:
 			d.compute.release(rec.ComputeNode, id)
@@ -309,7 +309,7 @@ func (d *Daemon) watchPayments(now time.Time) {
 				r.LastError = "the quote expired without a payment"
 				return nil
 			}); err != nil && !errors.Is(err, ErrConflict) {
-				d.log.Error("expire", "request", id.Hex(), "err", err)
+				d.log.Error("expire", "request_id", id.Hex(), "err", err)
 			}
 		}
 	}
@@ -320,9 +320,9 @@ func (d *Daemon) watchPayments(now time.Time) {
 		case st.Status == chain.StatusPending:
 			// Paid after it was cancelled: nothing will be computed, so
 			// the deposit goes back now rather than at expiry.
-			d.log.Info("refunding a payment made after the request ended", "request", id.Hex())
+			d.log.Info("refunding a payment made after the request ended", "request_id", id.Hex())
 			if _, err := d.sendRefund(ctx, id); err != nil {
-				d.log.Warn("late refund", "request", id.Hex(), "err", err)
+				d.log.Warn("late refund", "request_id", id.Hex(), "err", err)
 			}
 		case st.Status != chain.StatusNone || head.Time >= exp:
 			d.watch.mu.Lock()

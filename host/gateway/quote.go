@@ -163,6 +163,7 @@ type quoteRequest struct {
 // quote prices a request with the subnet's price plugin, as validators
 // will rerun it, and signs the quote.
 func (d *Daemon) quote(ctx context.Context, r quoteRequest) (*quoted, error) {
+	start := time.Now()
 	if r.client != "" && !common.IsHexAddress(r.client) {
 		return nil, fmt.Errorf("%w: client %q is not an address", ErrBadRequest, r.client)
 	}
@@ -221,6 +222,7 @@ func (d *Daemon) quote(ctx context.Context, r quoteRequest) (*quoted, error) {
 	if err := d.quotes.put(e); err != nil {
 		return nil, err
 	}
+	d.metrics.observe(stageQuote, start)
 	return e, nil
 }
 

@@ -20,6 +20,7 @@ func (d *Daemon) resume(ctx context.Context) {
 	if err != nil {
 		d.log.Error("ledger recovery: some requests could not be read", "err", err)
 	}
+	d.metrics.resumed(recs)
 	if len(recs) > 0 {
 		d.log.Info("resuming requests in flight", "count", len(recs))
 	}

@@ -101,6 +101,7 @@ func (s *clientService) EstimateFee(ctx context.Context, req *pb.EstimateFeeRequ
 
 func (s *clientService) SubmitInferenceTask(ctx context.Context, req *pb.InferenceRequest) (*pb.InferenceTaskStatus, error) {
 	if wait, ok := s.d.grpcLimit.allow(peerHost(ctx), time.Now()); !ok {
+		s.d.metrics.rejected(rejectRateLimited)
 		return nil, status.Errorf(codes.ResourceExhausted, "more than %d submissions a minute from your address: retry in %s", s.d.cfg.GRPCSubmitPerMinute, wait.Round(time.Second))
 	}
 	st, err := s.d.submit(ctx, req)
@@ -291,6 +292,7 @@ func (s *computeService) StreamTokens(stream grpc.ClientStreamingServer[pb.Token
 			}
 			cur = id
 		}
+		d.metrics.tokens.Inc()
 		d.bus.publish(id, &pb.TaskUpdate{RequestId: id.Bytes(), State: pb.TaskState_TASK_STATE_DISPATCHED, Token: c.Text})
 	}
 }

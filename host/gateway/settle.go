@@ -65,7 +65,7 @@ func (d *Daemon) advance(id common.Hash) {
 	for d.ctx.Err() == nil {
 		rec, err := d.ledger.Get(id)
 		if err != nil {
-			d.log.Error("driver", "request", id.Hex(), "err", err)
+			d.log.Error("driver", "request_id", id.Hex(), "err", err)
 			return
 		}
 		var step func(context.Context, Record) error
@@ -93,7 +93,7 @@ func (d *Daemon) advance(id common.Hash) {
 		case d.ctx.Err() != nil:
 			return
 		}
-		d.log.Warn("request step failed", "request", id.Hex(), "state", rec.State, "err", err)
+		d.log.Warn("request step failed", "request_id", id.Hex(), "state", rec.State, "err", err)
 		if d.countTry(rec, err) {
 			continue
 		}
@@ -120,7 +120,7 @@ func (d *Daemon) countTry(rec Record, cause error) bool {
 		r.LastError = cause.Error()
 		return nil
 	}); err != nil && !errors.Is(err, ErrConflict) {
-		d.log.Error("count try", "request", rec.ID.Hex(), "err", err)
+		d.log.Error("count try", "request_id", rec.ID.Hex(), "err", err)
 	}
 	return false
 }
@@ -133,9 +133,9 @@ func (d *Daemon) fail(rec Record, why error) {
 		r.LastError = why.Error()
 		return nil
 	}); err != nil && !errors.Is(err, ErrConflict) {
-		d.log.Error("fail", "request", rec.ID.Hex(), "err", err)
+		d.log.Error("fail", "request_id", rec.ID.Hex(), "err", err)
 	}
-	d.log.Info("request failed, refunding", "request", rec.ID.Hex(), "why", why)
+	d.log.Info("request failed, refunding", "request_id", rec.ID.Hex(), "why", why)
 	d.spawn(rec.ID)
 }
 
@@ -198,7 +198,7 @@ func (d *Daemon) dispatch(rec Record) (Record, error) {
 		return rec, err
 	}
 	d.compute.assign(rec.ComputeNode, computeTask(rec, td, deadline))
-	d.log.Info("request dispatched", "request", rec.ID.Hex(), "node", rec.ComputeNode.Hex())
+	d.log.Info("request dispatched", "request_id", rec.ID.Hex(), "node", rec.ComputeNode.Hex())
 	return rec, nil
 }
 
@@ -362,7 +362,7 @@ func (d *Daemon) settled(ctx context.Context, rec Record, from State) error {
 		return err
 	}
 	d.compute.release(rec.ComputeNode, rec.ID)
-	d.log.Info("request settled", "request", rec.ID.Hex(), "tx", tx.Hex())
+	d.log.Info("request settled", "request_id", rec.ID.Hex(), "tx", tx.Hex())
 	return nil
 }
 
@@ -385,7 +385,7 @@ func (d *Daemon) stepRefund(ctx context.Context, rec Record) error {
 		}
 		_, err := d.transition(rec.ID, StateFailed, StateRefunded, func(r *Record) error { r.RefundTx = tx; return nil })
 		if err == nil {
-			d.log.Info("request refunded", "request", rec.ID.Hex(), "tx", tx.Hex())
+			d.log.Info("request refunded", "request_id", rec.ID.Hex(), "tx", tx.Hex())
 		}
 		return err
 	case chain.StatusNone:

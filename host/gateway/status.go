@@ -103,7 +103,8 @@ func (d *Daemon) transition(id common.Hash, from, to State, mutate func(*Record)
 	if err != nil {
 		return rec, err
 	}
-	d.log.Debug("request moved", "request", id.Hex(), "from", from, "to", to)
+	d.metrics.moved(rec, from, to)
+	d.log.Debug("request moved", "request_id", id.Hex(), "from", from, "to", to)
 	if d.bus.has(id) {
 		d.bus.publish(id, &pb.TaskUpdate{RequestId: id.Bytes(), State: TaskState(to), Status: d.status(rec)})
 	}

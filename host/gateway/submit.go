@@ -55,11 +55,25 @@ func computeSeed(id common.Hash) abi.Seed {
 	return abi.Seed(crypto.Keccak256Hash([]byte("ncn/compute/v1"), id[:]))
 }
 
-// submit handles SubmitInferenceTask: an idempotent retry returns the
-// request it made; otherwise the input is preprocessed, a compute node
-// chosen and reserved, the request recorded and the preprocessing quorum
-// gathered, and the client gets what it pays with.
+// submit handles SubmitInferenceTask, from any API (gRPC, HTTP,
+// WebSocket, OpenAI routes), counting refusals by reason and timing the
+// submissions made.
 func (d *Daemon) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.InferenceTaskStatus, error) {
+	start := time.Now()
+	st, err := d.submitRequest(ctx, req)
+	if err != nil {
+		d.metrics.reject(err)
+		return nil, err
+	}
+	d.metrics.observe(stageSubmit, start)
+	return st, nil
+}
+
+// submitRequest is submit: an idempotent retry returns the request it
+// made; otherwise the input is preprocessed, a compute node chosen and
+// reserved, the request recorded and the preprocessing quorum gathered,
+// and the client gets what it pays with.
+func (d *Daemon) submitRequest(ctx context.Context, req *pb.InferenceRequest) (*pb.InferenceTaskStatus, error) {
 	if !common.IsHexAddress(req.Client) {
 		return nil, fmt.Errorf("%w: client %q is not an address: the payer's address is required", ErrBadRequest, req.Client)
 	}
@@ -150,7 +164,8 @@ func (d *Daemon) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.Infe
 		}
 		return d.status(rec), nil
 	}
-	log := d.log.With("request", id.Hex())
+	d.metrics.created()
+	log := d.log.With("request_id", id.Hex())
 	task, _ := json.Marshal(taskData{Input: input, Params: req.Params, Stream: req.Stream, Features: f, FromBlock: head})
 	if err := d.ledger.PutPayload(id, partTask, task); err != nil {
 		d.release(rec, StateQuoted, err)
@@ -164,7 +179,7 @@ func (d *Daemon) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.Infe
 	}
 	v, err := d.reg.RequestPreprocessingValidation(ctx, vreq)
 	if err != nil {
-		err = fmt.Errorf("preprocessing validation: %w", remote(err))
+		err = &quorumError{fmt.Errorf("preprocessing validation: %w", remote(err))}
 		log.Info("request refused", "err", err)
 		d.release(rec, StateQuoted, err)
 		return nil, fmt.Errorf("%w (nothing was charged; the reservation is released)", err)
@@ -316,7 +331,7 @@ func (d *Daemon) release(rec Record, from State, why error) {
 		r.LastError = why.Error()
 		return nil
 	}); err != nil {
-		d.log.Error("release", "request", rec.ID.Hex(), "err", err)
+		d.log.Error("release", "request_id", rec.ID.Hex(), "err", err)
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package ops serves a node's operator endpoints on one HTTP listener:
 // /metrics (Prometheus, from the node's own registry, never the global
 // one), /healthz (the process answers), /readyz (the node can do its
-// work: its readiness check passes) and /debug/pprof (profiles).
+// work: its readiness check passes) and /debug/pprof (profiles). Listen
+// opens a listener on a default port that may be taken by another node
+// of the same machine, falling back to another address.
 package ops
 
 import (
@@ -11,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +36,22 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
+// Listen listens on addr; when addr is taken (EADDRINUSE) and fallback
+// is not "", it listens on fallback instead and reports fellBack. A node
+// gives a fallback for a port it chose by default (not one the operator
+// named), so that several nodes on one machine — a devnet, tests — do
+// not fail on a port none of them asked for; "127.0.0.1:0" keeps the
+// fallback off the network.
+func Listen(addr, fallback string) (ln net.Listener, fellBack bool, err error) {
+	ln, err = net.Listen("tcp", addr)
+	if err != nil && fallback != "" && errors.Is(err, syscall.EADDRINUSE) {
+		if ln, ferr := net.Listen("tcp", fallback); ferr == nil {
+			return ln, true, nil
+		}
+	}
+	return ln, false, err
+}
+
 // Serve listens on addr and serves reg's metrics and the health checks;
 // ready is the readiness check (nil: ready once serving).
 func Serve(addr string, reg *prometheus.Registry, ready func(context.Context) error) (*Server, error) {
@@ -40,6 +59,11 @@ func Serve(addr string, reg *prometheus.Registry, ready func(context.Context) er
 	if err != nil {
 		return nil, fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
+	return ServeListener(ln, reg, ready), nil
+}
+
+// ServeListener is Serve on an open listener, which the Server owns.
+func ServeListener(ln net.Listener, reg *prometheus.Registry, ready func(context.Context) error) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, Timeout: 10 * time.Second}))
 	// Profiles, for an operator chasing CPU or memory: on the same
@@ -74,7 +98,7 @@ func Serve(addr string, reg *prometheus.Registry, ready func(context.Context) er
 		}
 		s.done <- err
 	}()
-	return s, nil
+	return s
 }
 
 // Close stops serving, letting requests in flight finish briefly.
