@@ -66,7 +66,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	}
 	d, err := registry.Start(ctx, registry.DaemonConfig{
 		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs,
-		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, MetricsListen: *metricsListen,
+		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, MetricsListen: *metricsListen, MetricsFallback: defaultFallback(f, "metrics-listen-addr"),
 		P2PListen: p2pListen, P2PAnnounce: announce, Bootstrap: bootstrap, P2PPrefix: *prefix,
 		Subnets:  subnets,
 		Registry: registry.Config{Validators: *validators, Quorum: *quorum, HeartbeatInterval: *heartbeat},

@@ -33,7 +33,9 @@ type DaemonConfig struct {
 
 	GRPCListen string // default ":50050"
 	// MetricsListen serves /metrics, /healthz and /readyz; "" serves none.
-	MetricsListen string
+	// MetricsFallback, if set, is listened on instead when MetricsListen
+	// is taken (for a default port several nodes on a machine share).
+	MetricsListen, MetricsFallback string
 	GRPCAdvertise string // what other nodes dial; default the listener's address, 127.0.0.1 for a wildcard host
 
 	P2PListen   []string // default p2p.DefaultListenAddrs (port 8828, TCP and QUIC)
@@ -175,9 +177,15 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 	}
 	go func() { d.served <- d.grpc.Serve(ln) }()
 	if cfg.MetricsListen != "" {
-		if d.ops, err = ops.Serve(cfg.MetricsListen, reg, d.ready); err != nil {
-			return nil, err
+		ln, fellBack, err := ops.Listen(cfg.MetricsListen, cfg.MetricsFallback)
+		if err != nil {
+			return nil, fmt.Errorf("metrics listen %s: %w", cfg.MetricsListen, err)
 		}
+		if fellBack {
+			cfg.Logger.Warn("metrics port taken (another node on this machine?): serving on the fallback address instead",
+				"wanted", cfg.MetricsListen, "serving", ln.Addr().String())
+		}
+		d.ops = ops.ServeListener(ln, reg, d.ready)
 		d.MetricsAddr = d.ops.Addr
 	}
 	return d, nil
