@@ -16,10 +16,13 @@ import (
 
 const gatewayHelp = `
 Run a gateway: clients ask it for quotes and submit paid inference
-requests over gRPC (GatewayClientService, --grpc-listen-addr) and HTTP
+requests over gRPC (GatewayClientService, --grpc-listen-addr), HTTP
 (POST /api/v1/inference, GET /api/v1/inference/{id}, /health, /healthz,
-/readyz on --http-listen-addr); compute nodes open their task streams to it
-and return signed results (GatewayComputeService, same gRPC port).
+/readyz on --http-listen-addr) and WebSocket (ws://ADDR/ws on
+--ws-listen-addr: submit, subscribe to a request's state changes and
+streamed tokens, confirm a payment; --ws-connections per client IP);
+compute nodes open their task streams to it and return signed results
+(GatewayComputeService, same gRPC port).
 
 It registers with a registry node (--registry) as a gateway and
 heartbeats; loads each subnet's plugins as the registry serves them
@@ -42,14 +45,15 @@ payments_completed_total, payments_refunded_total, payment_amount_wei_total,
 payment_distribution_time_ms, gateway_stage_duration_seconds by stage,
 gateway_requests_total by outcome, gateway_rejections_total by reason...)
 at /metrics on --metrics-listen-addr, beside /healthz, /readyz and
-/debug/pprof. When the default metrics port is taken (another node on this
-machine) the gateway serves them on a free loopback port instead, says so
-in its log and prints where; an address given with the flag must be free.
+/debug/pprof. When the default metrics or WebSocket port is taken (another
+node on this machine) the gateway serves it on a free loopback port
+instead, says so in its log and prints where; an address given with the
+flag must be free.
 Logs go to stderr, JSON lines with --log-json; every line about a request
 carries its request_id.
 
-On start it prints its gRPC, HTTP and metrics addresses and its address,
-then "ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay
+On start it prints its gRPC, HTTP, WebSocket and metrics addresses and its
+address, then "ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay
 in the ledger for the next start.
 
 Environment: GATEWAY_PRIVATE_KEY for --key, RPC_URL for --rpc,
@@ -71,6 +75,8 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	grpcListen := f.String("grpc-listen-addr", ":50051", "gRPC listen `address`")
 	grpcAdvertise := f.String("grpc-advertise-addr", e.getenv("GATEWAY_ADDR"), "gRPC `address` registered for others to dial (default $GATEWAY_ADDR, else the listen address; 127.0.0.1 for a wildcard host)")
 	httpListen := f.String("http-listen-addr", ":8080", "HTTP listen `address`; \"off\" serves no HTTP")
+	wsListen := f.String("ws-listen-addr", ":9000", "WebSocket listen `address` (path /ws); \"off\" serves none")
+	wsConns := f.Int("ws-connections", 10, "open WebSocket connections per client IP")
 	metricsListen := f.String("metrics-listen-addr", ":9465", "`address` of /metrics (Prometheus), /healthz, /readyz and /debug/pprof; empty: none")
 	var subnets pathList
 	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default every subnet the registry knows, loaded on first use)")
@@ -104,6 +110,10 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		return f.usagef("--task-timeout must be positive, --heartbeat not negative")
 	case *httpRate < 1 || *grpcRate < 1:
 		return f.usagef("--http-rate and --grpc-rate must be at least 1")
+	case *wsConns < 1:
+		return f.usagef("--ws-connections must be at least 1")
+	case *wsListen == "":
+		return f.usagef("--ws-listen-addr: give an address, or \"off\" for no WebSocket")
 	case berr != nil || body == 0 || body > 1<<30:
 		return f.usagef("--max-body: %q is not a size between 1 byte and 1GiB", *maxBody)
 	case level.UnmarshalText([]byte(*logLevel)) != nil:
@@ -126,6 +136,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		Key: key, DataDir: *datadir, RPCURL: rpcURL, Contracts: addrs, RegistryAddr: *registryAddr,
 		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, HTTPListen: *httpListen, Subnets: subnets,
 		MetricsListen: *metricsListen, MetricsFallback: defaultFallback(f, "metrics-listen-addr"),
+		WSListen: *wsListen, WSFallback: defaultFallback(f, "ws-listen-addr"), WSConnectionsPerIP: *wsConns,
 		QuoteTTL: *quoteTTL, TaskTimeout: *taskTimeout, HeartbeatInterval: *heartbeat,
 		HTTPInferencePerMinute: *httpRate, GRPCSubmitPerMinute: *grpcRate, MaxBodyBytes: int64(body),
 		Logger: logger,
@@ -136,6 +147,9 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "grpc: %s\n", d.GRPCAddr)
 	if d.HTTPAddr != "" {
 		fmt.Fprintf(e.stdout, "http: %s\n", d.HTTPAddr)
+	}
+	if d.WSAddr != "" {
+		fmt.Fprintf(e.stdout, "websocket: ws://%s/ws\n", d.WSAddr)
 	}
 	if d.MetricsAddr != "" {
 		fmt.Fprintf(e.stdout, "metrics: http://%s/metrics\n", d.MetricsAddr)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/gorilla/websocket"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -53,7 +54,7 @@ func TestGatewayUsage(t *testing.T) {
 		{name: "help", args: []string{"gateway", "--help"}, wantCode: exitOK,
 			wantStdout: []string{"Usage: ncn gateway (--key FILE | $GATEWAY_PRIVATE_KEY)", "Example", "ready",
 				"GATEWAY_PRIVATE_KEY", "RPC_URL", "REGISTRY_GRPC_ADDR", "GATEWAY_ADDR", "NCN_PASSWORD_FILE",
-				"-registry", "-grpc-listen-addr", "-http-listen-addr", "-metrics-listen-addr", "payments_initiated_total", "-log-json", "-subnet", "-quote-ttl", "-devchain", "-contracts", "-datadir"}},
+				"-registry", "-grpc-listen-addr", "-http-listen-addr", "-ws-listen-addr", "-ws-connections", "-metrics-listen-addr", "payments_initiated_total", "-log-json", "-subnet", "-quote-ttl", "-devchain", "-contracts", "-datadir"}},
 		{name: "listed", args: []string{"--help"}, wantCode: exitOK, wantStdout: []string{"gateway ", "run a gateway"}},
 		{name: "no key", args: slices.Concat([]string{"gateway"}, chainArgs), wantCode: exitUsage,
 			wantStderr: []string{"ncn gateway: the gateway key is required: --key FILE, or GATEWAY_PRIVATE_KEY", "ncn gateway --help"}},
@@ -63,6 +64,8 @@ func TestGatewayUsage(t *testing.T) {
 			wantCode: exitUsage, wantStderr: []string{"--registry is required (or set REGISTRY_GRPC_ADDR)"}},
 		{name: "quote ttl", args: full("--quote-ttl", "11m"), wantCode: exitUsage, wantStderr: []string{"--quote-ttl must be positive and at most 10m"}},
 		{name: "rate", args: full("--http-rate", "0"), wantCode: exitUsage, wantStderr: []string{"--http-rate and --grpc-rate must be at least 1"}},
+		{name: "ws connections", args: full("--ws-connections", "0"), wantCode: exitUsage, wantStderr: []string{"--ws-connections must be at least 1"}},
+		{name: "ws address", args: full("--ws-listen-addr", ""), wantCode: exitUsage, wantStderr: []string{`--ws-listen-addr: give an address, or "off"`}},
 		{name: "body size", args: full("--max-body", "8MB"), wantCode: exitUsage, wantStderr: []string{`--max-body: "8MB" is not a size`}},
 		{name: "log level", args: full("--log-level", "loud"), wantCode: exitUsage, wantStderr: []string{`--log-level: "loud" is not`}},
 		{name: "stray argument", args: full("now"), wantCode: exitUsage, wantStderr: []string{`unexpected argument "now"`}},
@@ -112,7 +115,7 @@ func TestGatewayBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "gateway", "--devchain", manifestPath, "--registry", reg.Addr, "--datadir", filepath.Join(dir, "gw"),
 		"--grpc-listen-addr", "127.0.0.1:0", "--http-listen-addr", "127.0.0.1:0", "--metrics-listen-addr", "127.0.0.1:0",
-		"--log-json", "--subnet", "default")
+		"--ws-listen-addr", "127.0.0.1:0", "--log-json", "--subnet", "default")
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !slices.Contains([]string{"RPC_URL", "REGISTRY_GRPC_ADDR", "GATEWAY_ADDR", "NCN_PASSWORD_FILE"}, name) {
 			cmd.Env = append(cmd.Env, kv)
@@ -164,6 +167,20 @@ func TestGatewayBinary(t *testing.T) {
 		t.Fatalf("printed %v: no metrics line", printed)
 	}
 	opstest.Scrape(t, metricsAddr).Want(t, map[string]float64{"payments_initiated_total": 0, "payments_completed_total": 0})
+	// The WebSocket API answers on the printed address.
+	ws, _, err := websocket.DefaultDialer.Dial(printed["websocket"], nil)
+	if err != nil {
+		t.Fatalf("websocket %q: %v", printed["websocket"], err)
+	}
+	ws.WriteJSON(map[string]string{"type": "status", "request_id": "0x" + strings.Repeat("00", 32)})
+	var wsReply struct {
+		Type  string
+		Error struct{ Code string }
+	}
+	if err := ws.ReadJSON(&wsReply); err != nil || wsReply.Type != "error" || wsReply.Error.Code != "NOT_FOUND" {
+		t.Fatalf("websocket status of an unknown request: %+v, %v", wsReply, err)
+	}
+	ws.Close()
 	for _, u := range []string{"http://" + printed["http"] + "/health", "http://" + printed["http"] + "/readyz", "http://" + metricsAddr + "/readyz"} {
 		resp, err := http.Get(u)
 		if err != nil {

@@ -60,6 +60,16 @@ type DaemonConfig struct {
 	GRPCAdvertise string // what compute nodes and validators are told; default the listener's address, 127.0.0.1 for a wildcard host
 	HTTPListen    string // default ":8080"; "off" serves no HTTP
 
+	// WSListen serves the WebSocket API (path /ws: task updates, token
+	// streams, submissions; see ws.go); default ":9000", "off" serves
+	// none. WSFallback, if set, is listened on instead when WSListen is
+	// taken (a default port another node of the machine holds); "" fails
+	// Start then.
+	WSListen, WSFallback string
+	WSConnectionsPerIP   int           // open WebSocket connections per client IP; default 10
+	WSMaxMessageBytes    int64         // largest WebSocket message from a client; default MaxBodyBytes
+	WSPingInterval       time.Duration // how often a WebSocket client is pinged; it is dropped after two intervals without a pong or message; default 30s
+
 	// MetricsListen serves the operator endpoints — /metrics (Prometheus),
 	// /healthz, /readyz, /debug/pprof — on their own listener; "" serves
 	// none. MetricsFallback, if set, is listened on instead when
@@ -115,13 +125,14 @@ func (c *DaemonConfig) Validate() error {
 	if c.QuoteTTL > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("quote TTL %s: validators accept at most 10m", c.QuoteTTL))
 	}
-	for _, d := range []time.Duration{c.QuoteTTL, c.ReservationTTL, c.TaskTimeout, c.SettleMargin, c.HeartbeatInterval, c.SubnetRefresh, c.PollInterval, c.RetryBackoff} {
+	for _, d := range []time.Duration{c.QuoteTTL, c.ReservationTTL, c.TaskTimeout, c.SettleMargin, c.HeartbeatInterval, c.SubnetRefresh, c.PollInterval, c.RetryBackoff, c.WSPingInterval} {
 		if d < 0 {
 			errs = append(errs, errors.New("negative duration"))
 			break
 		}
 	}
-	if c.Retries < 0 || c.HTTPInferencePerMinute < 0 || c.GRPCSubmitPerMinute < 0 || c.MaxBodyBytes < 0 || c.MaxInputBytes < 0 || c.MaxResultBytes < 0 {
+	if c.Retries < 0 || c.HTTPInferencePerMinute < 0 || c.GRPCSubmitPerMinute < 0 || c.MaxBodyBytes < 0 || c.MaxInputBytes < 0 || c.MaxResultBytes < 0 ||
+		c.WSConnectionsPerIP < 0 || c.WSMaxMessageBytes < 0 {
 		errs = append(errs, errors.New("negative limit"))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -147,6 +158,9 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 	if c.HTTPListen == "" {
 		c.HTTPListen = ":8080"
 	}
+	if c.WSListen == "" {
+		c.WSListen = ":9000"
+	}
 	dur(&c.QuoteTTL, 10*time.Minute)
 	dur(&c.ReservationTTL, 2*time.Minute)
 	dur(&c.TaskTimeout, 2*time.Minute)
@@ -157,10 +171,15 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 	num(&c.Retries, 6)
 	num(&c.HTTPInferencePerMinute, 100)
 	num(&c.GRPCSubmitPerMinute, 1000)
+	num(&c.WSConnectionsPerIP, 10)
+	dur(&c.WSPingInterval, 30*time.Second)
 	num(&c.MaxInputBytes, 4<<20)
 	num(&c.MaxResultBytes, 16<<20)
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 8 << 20
+	}
+	if c.WSMaxMessageBytes == 0 {
+		c.WSMaxMessageBytes = c.MaxBodyBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -175,6 +194,7 @@ func (c DaemonConfig) withDefaults() DaemonConfig {
 type Daemon struct {
 	GRPCAddr    string // the gRPC listener's address
 	HTTPAddr    string // the HTTP listener's address; "" without HTTP
+	WSAddr      string // the WebSocket listener's address; "" without one
 	MetricsAddr string // the operator endpoints' address; "" without them
 
 	cfg  DaemonConfig
@@ -218,6 +238,7 @@ type Daemon struct {
 	grpc   *grpc.Server
 	health *health.Server
 	http   *http.Server
+	ws     *wsServer
 
 	ctx    context.Context // the daemon's life: cancelled by Close
 	cancel context.CancelFunc
@@ -299,13 +320,32 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 		return nil, fmt.Errorf("grpc listen %s: %w", cfg.GRPCListen, err)
 	}
 	d.GRPCAddr = gln.Addr().String()
-	var hln net.Listener
+	var hln, wln net.Listener
+	closeListeners := func() {
+		for _, ln := range []net.Listener{gln, hln, wln} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
+	}
 	if cfg.HTTPListen != "off" {
 		if hln, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
-			gln.Close()
+			closeListeners()
 			return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPListen, err)
 		}
 		d.HTTPAddr = hln.Addr().String()
+	}
+	if cfg.WSListen != "off" {
+		var fellBack bool
+		if wln, fellBack, err = ops.Listen(cfg.WSListen, cfg.WSFallback); err != nil {
+			closeListeners()
+			return nil, fmt.Errorf("websocket listen %s: %w", cfg.WSListen, err)
+		}
+		if fellBack {
+			d.log.Warn("websocket port taken (another gateway on this machine?): serving on the fallback address instead",
+				"wanted", cfg.WSListen, "serving", wln.Addr().String())
+		}
+		d.WSAddr = wln.Addr().String()
 	}
 	advertise := cfg.GRPCAdvertise
 	if advertise == "" {
@@ -327,10 +367,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	// gateway they do not know.
 	interval, err := d.register(ctx, advertise)
 	if err != nil {
-		gln.Close()
-		if hln != nil {
-			hln.Close()
-		}
+		closeListeners()
 		return nil, fmt.Errorf("register at registry %s: %w", cfg.RegistryAddr, err)
 	}
 	close(d.registered)
@@ -344,10 +381,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	if cfg.MetricsListen != "" {
 		ln, fellBack, err := ops.Listen(cfg.MetricsListen, cfg.MetricsFallback)
 		if err != nil {
-			gln.Close()
-			if hln != nil {
-				hln.Close()
-			}
+			closeListeners()
 			return nil, fmt.Errorf("metrics listen %s: %w", cfg.MetricsListen, err)
 		}
 		if fellBack {
@@ -367,11 +401,20 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 			return nil
 		})
 	}
+	if wln != nil {
+		d.ws = newWSServer(d)
+		d.goServe(func() error {
+			if err := d.ws.srv.Serve(wln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	d.loop(func() { d.heartbeat(advertise, interval) })
 	d.loop(d.refreshSubnets)
 	d.loop(d.poll)
 	d.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	d.log.Info("gateway started", "grpc", d.GRPCAddr, "http", d.HTTPAddr, "metrics", d.MetricsAddr, "registry", cfg.RegistryAddr)
+	d.log.Info("gateway started", "grpc", d.GRPCAddr, "http", d.HTTPAddr, "websocket", d.WSAddr, "metrics", d.MetricsAddr, "registry", cfg.RegistryAddr)
 	return d, nil
 }
 
@@ -449,6 +492,9 @@ func (d *Daemon) close() error {
 			d.http.Close()
 		}
 		cancel()
+	}
+	if d.ws != nil {
+		d.ws.close()
 	}
 	d.wg.Wait()
 	if d.regConn != nil {

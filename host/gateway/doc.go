@@ -1,5 +1,6 @@
 // Package gateway is the gateway role: clients ask it for quotes and
-// submit paid inference requests (GatewayClientService, and the HTTP API);
+// submit paid inference requests (GatewayClientService, the HTTP API, the
+// WebSocket API of ws.go);
 // compute nodes take tasks from it and return signed results
 // (GatewayComputeService). Start runs a whole gateway (Daemon): it
 // registers at the registry, loads each subnet's plugins as the registry

@@ -34,8 +34,9 @@ import (
 )
 
 const (
-	subnet = "subnet-a"
-	model  = "digits"
+	subnet    = "subnet-a"
+	model     = "digits"
+	textModel = "charlm" // a text model (task text-generation), once addTextModel registered it
 )
 
 // harness is the network a gateway works in, all real and in this
@@ -139,6 +140,16 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// addTextModel registers textModel in the subnet at every registry
+// node: a text-generation model whose results are UTF-8 text (no output
+// schema). A gateway started afterwards serves it; startTextCompute
+// starts a compute node for it.
+func (h *harness) addTextModel() {
+	for _, r := range h.nodes {
+		r.AddModel(&pb.ModelDescriptor{Id: textModel, Name: textModel, Subnet: subnet, Task: "text-generation"})
+	}
+}
+
 // quietLogger logs warnings and errors only.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -158,7 +169,7 @@ func dial(t testing.TB, addr string) pb.P2PRegistryServiceClient {
 func (h *harness) gatewayConfig(dir string) gateway.DaemonConfig {
 	return gateway.DaemonConfig{
 		Key: h.env.Gateway.Key, DataDir: dir, Backend: h.env.Backend, Contracts: h.env.C.Addresses,
-		RegistryAddr: h.registry, GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0", Subnets: []string{subnet},
+		RegistryAddr: h.registry, GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0", WSListen: "127.0.0.1:0", Subnets: []string{subnet},
 		HeartbeatInterval: 2 * time.Second, PollInterval: 100 * time.Millisecond, SubnetRefresh: time.Second,
 		RetryBackoff: 100 * time.Millisecond, Logger: quietLogger(),
 	}
@@ -343,18 +354,38 @@ func startCompute(t *testing.T, h *harness, addr func() string, answer func(*pb.
 func startComputeAs(t *testing.T, h *harness, key *ecdsa.PrivateKey, register func(*pb.RegisterNodeRequest) error,
 	addr func() string, answer func(*pb.ComputeTask) ([]byte, string)) *computeNode {
 	t.Helper()
+	return startComputeModels(t, h, key, []string{model}, register, addr, answer)
+}
+
+// startTextCompute starts a compute node serving model and textModel
+// (see addTextModel).
+func startTextCompute(t *testing.T, h *harness, addr func() string, answer func(*pb.ComputeTask) ([]byte, string)) *computeNode {
+	t.Helper()
+	return startComputeModels(t, h, h.env.Compute.Key, []string{model, textModel}, nil, addr, answer)
+}
+
+// startComputeModels starts a compute node serving models, the first of
+// which is model.
+func startComputeModels(t *testing.T, h *harness, key *ecdsa.PrivateKey, models []string, register func(*pb.RegisterNodeRequest) error,
+	addr func() string, answer func(*pb.ComputeTask) ([]byte, string)) *computeNode {
+	t.Helper()
 	c := &computeNode{key: key, domain: h.env.Domain, addr: addr, answer: answer}
 	client := c.client(t)
-	connected := func() uint32 { // compute nodes serving the model with a stream open
+	connected := func() uint32 { // compute nodes serving model with a stream open
 		m, err := client.GetSupportedModels(context.Background(), &pb.GetSupportedModelsRequest{Subnet: subnet})
-		if err != nil || len(m.Models) != 1 {
+		if err != nil {
 			return 0
 		}
-		return m.Models[0].ComputeNodes
+		for _, x := range m.Models {
+			if x.Model.Id == model {
+				return x.ComputeNodes
+			}
+		}
+		return 0
 	}
 	before := connected()
 	req, err := registry.SignRegistration(c.key, &pb.NodeInfo{Role: pb.NodeRole_NODE_ROLE_COMPUTE, Subnets: []string{subnet},
-		Models: []string{model}, Slots: 4, Accelerator: "cpu"}, uint64(time.Now().UnixMilli()))
+		Models: models, Slots: 4, Accelerator: "cpu"}, uint64(time.Now().UnixMilli()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,12 +403,8 @@ func startComputeAs(t *testing.T, h *harness, key *ecdsa.PrivateKey, register fu
 	go func() { defer close(done); c.run(ctx, t) }()
 	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, 10*time.Second, func() error {
-		m, err := client.GetSupportedModels(context.Background(), &pb.GetSupportedModelsRequest{Subnet: subnet})
-		if err != nil {
-			return err
-		}
-		if len(m.Models) != 1 || m.Models[0].ComputeNodes != before+1 {
-			return fmt.Errorf("supported models %v", m.Models)
+		if n := connected(); n != before+1 {
+			return fmt.Errorf("%d compute nodes connected for model %s, want %d", n, model, before+1)
 		}
 		return nil
 	})
