@@ -11,7 +11,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ncn-network/ncn/host/ops"
+	"github.com/ncn-network/ncn/host/ops/opstest"
 )
 
 // TestListen: a taken address falls back when a fallback is given, and
@@ -75,5 +78,35 @@ func TestServe(t *testing.T) {
 	ready.Store(true)
 	if code, _ := get("/readyz"); code != 200 {
 		t.Errorf("/readyz ready: %d", code)
+	}
+}
+
+// TestScrape: opstest reads what the endpoint serves — counters with
+// labels (quotes and backslashes escaped), gauges, a histogram's count.
+func TestScrape(t *testing.T) {
+	reg := ops.NewRegistry()
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "things_total", Help: "Things."}, []string{"kind"})
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "wait_seconds", Help: "Waits."})
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "open", Help: "Open."})
+	reg.MustRegister(c, h, g)
+	c.WithLabelValues(`a "quoted" \ kind`).Add(3)
+	c.WithLabelValues("plain").Inc()
+	h.Observe(0.2)
+	h.Observe(7)
+	g.Set(-2.5)
+	s, err := ops.Serve("127.0.0.1:0", reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m := opstest.Scrape(t, s.Addr)
+	m.Want(t, map[string]float64{
+		"things_total{kind=plain}": 1, "wait_seconds": 2, "open": -2.5, "missing": -1, "things_total{kind=other}": -1,
+	})
+	if v := m.Value("things_total", "kind", `a "quoted" \ kind`); v != 3 {
+		t.Errorf("escaped label: %v", v)
+	}
+	if v := m.Value("wait_seconds_bucket", "le", "+Inf"); v != 2 {
+		t.Errorf("+Inf bucket: %v", v)
 	}
 }

@@ -4,18 +4,23 @@
 package opstest
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
-// Metrics are the metric families of one scrape, by name.
-type Metrics map[string]*dto.MetricFamily
+// Metrics are the samples of one scrape, by series name.
+type Metrics map[string][]Sample
+
+// Sample is one series' labels and value.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
 
 // Scrape reads http://addr/metrics, failing t if it cannot.
 func Scrape(t testing.TB, addr string) Metrics {
@@ -29,45 +34,98 @@ func Scrape(t testing.TB, addr string) Metrics {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, b)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
+	m, err := Parse(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fams
+	return m
 }
 
-// Value is the value of the first series named name whose labels
-// include labels (name, value pairs): a counter's or gauge's value, a
-// histogram's sample count. It is -1 when there is no such series.
-func (m Metrics) Value(name string, labels ...string) float64 {
-	f, ok := m[name]
-	if !ok {
-		return -1
+// Parse reads the Prometheus text exposition format: comments are
+// skipped, each other line is a series name, optional labels and a
+// value (a timestamp after it is ignored).
+func Parse(r io.Reader) (Metrics, error) {
+	m := Metrics{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest := line, ""
+		s := Sample{Labels: map[string]string{}}
+		if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name, rest = line[:i], line[i:]
+		}
+		if strings.HasPrefix(rest, "{") {
+			var err error
+			if rest, err = parseLabels(rest[1:], s.Labels); err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+		}
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			return nil, fmt.Errorf("line %d: no value: %q", n, line)
+		}
+		v, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: value: %w", n, err)
+		}
+		s.Value = v
+		m[name] = append(m[name], s)
 	}
-next:
-	for _, s := range f.Metric {
-		for i := 0; i+1 < len(labels); i += 2 {
-			found := false
-			for _, l := range s.Label {
-				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
-					found = true
+	return m, sc.Err()
+}
+
+// parseLabels reads `k="v",...}` into labels and returns what follows.
+func parseLabels(s string, labels map[string]string) (string, error) {
+	for {
+		s = strings.TrimLeft(s, " ,")
+		if strings.HasPrefix(s, "}") {
+			return s[1:], nil
+		}
+		k, rest, ok := strings.Cut(s, "=\"")
+		if !ok {
+			return "", fmt.Errorf("malformed labels at %q", s)
+		}
+		var v strings.Builder
+		i := 0
+		for ; i < len(rest) && rest[i] != '"'; i++ {
+			if rest[i] == '\\' && i+1 < len(rest) {
+				i++
+				if rest[i] == 'n' {
+					v.WriteByte('\n')
+					continue
 				}
 			}
-			if !found {
+			v.WriteByte(rest[i])
+		}
+		if i == len(rest) {
+			return "", fmt.Errorf("unterminated label value at %q", s)
+		}
+		labels[strings.TrimSpace(k)] = v.String()
+		s = rest[i+1:]
+	}
+}
+
+// Value is the value of the first series named name whose labels include
+// labels (name, value pairs) — a counter's or gauge's value; for a
+// histogram or summary name, its count (name_count). It is -1 when there
+// is no such series.
+func (m Metrics) Value(name string, labels ...string) float64 {
+	samples, ok := m[name]
+	if !ok {
+		samples = m[name+"_count"]
+	}
+next:
+	for _, s := range samples {
+		for i := 0; i+1 < len(labels); i += 2 {
+			if v, ok := s.Labels[labels[i]]; !ok || v != labels[i+1] {
 				continue next
 			}
 		}
-		switch {
-		case s.Counter != nil:
-			return s.Counter.GetValue()
-		case s.Gauge != nil:
-			return s.Gauge.GetValue()
-		case s.Histogram != nil:
-			return float64(s.Histogram.GetSampleCount())
-		case s.Untyped != nil:
-			return s.Untyped.GetValue()
-		}
+		return s.Value
 	}
 	return -1
 }
