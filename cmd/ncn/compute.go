@@ -4,13 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu"
 	"github.com/ncn-network/ncn/gpu/worker"
+	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute"
+	"github.com/ncn-network/ncn/host/compute/modelcache"
 )
 
 const computeHelp = `
@@ -28,7 +35,10 @@ result instead.
 --model-path names model bundle directories (a manifest.json and the files
 it lists), comma-separated; a model's id on the network is its manifest's
 name. The shipped bundles are gpu/worker/models/digits and
-gpu/worker/models/charlm.
+gpu/worker/models/charlm. --model ID instead fetches a model the subnet's
+owner registered, by hash, from the registry network (every byte checked
+against the manifest its descriptor names) into --model-cache, which keeps
+bundles within --model-cache-budget, the least recently used going first.
 
 Workers run under the sandbox profile --sandbox (else $SANDBOX_MODE, else
 strict): strict refuses to start when the kernel lacks a layer, naming it;
@@ -71,6 +81,10 @@ func runCompute(ctx context.Context, e env, args []string) error {
 	registryAddr := f.String("registry", e.getenv("REGISTRY_GRPC_ADDR"), "registry node gRPC `address` (default $REGISTRY_GRPC_ADDR)")
 	gatewayAddr := f.String("gateway", e.getenv("GATEWAY_ADDR"), "gateway gRPC `address` (default $GATEWAY_ADDR)")
 	modelPath := f.String("model-path", e.getenv("MODEL_PATH"), "model bundle `dirs`, comma-separated (default $MODEL_PATH)")
+	var fromRegistry pathList
+	f.Var(&fromRegistry, "model", "model `id` to fetch from the registry network by hash, for the first --subnet (repeatable)")
+	modelCache := f.String("model-cache", "", "`directory` of fetched model bundles (default $XDG_CACHE_HOME/ncn/models, else ~/.cache/ncn/models)")
+	modelBudget := f.String("model-cache-budget", "20GiB", "most disk the fetched bundles may take; the least recently used one not in use goes first")
 	var subnets pathList
 	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default \"default\")")
 	slots := f.Int("slots", 1, "warm workers per model, each running one task at a time")
@@ -110,8 +124,8 @@ func runCompute(ctx context.Context, e env, args []string) error {
 		return f.usagef("--registry is required (or set REGISTRY_GRPC_ADDR): the registry node's gRPC address")
 	case *gatewayAddr == "":
 		return f.usagef("--gateway is required (or set GATEWAY_ADDR): the gateway's gRPC address")
-	case len(models) == 0:
-		return f.usagef("--model-path is required (or set MODEL_PATH): model bundle directories, comma-separated")
+	case len(models) == 0 && len(fromRegistry) == 0:
+		return f.usagef("--model-path (or MODEL_PATH) or --model is required: model bundle directories, or model ids to fetch from the registry")
 	case perr != nil:
 		return f.usagef("--sandbox: %v", perr)
 	case *slots < 1 || *threads < 1:
@@ -126,6 +140,22 @@ func runCompute(ctx context.Context, e env, args []string) error {
 	key, err := nodeKey.load(e)
 	if err != nil {
 		return err
+	}
+	if len(fromRegistry) > 0 {
+		budget, berr := parseBytes(*modelBudget)
+		if berr != nil {
+			return f.usagef("--model-cache-budget: %q is not a size", *modelBudget)
+		}
+		subnet := "default"
+		if len(subnets) > 0 {
+			subnet = subnets[0]
+		}
+		dirs, release, err := fetchModels(ctx, *registryAddr, subnet, fromRegistry, *modelCache, int64(budget), e)
+		if err != nil {
+			return err
+		}
+		defer release()
+		models = append(models, dirs...)
 	}
 	domain, err := chainDomain(ctx, rpcURL, addrs)
 	if err != nil {
@@ -190,4 +220,46 @@ func chainDomain(ctx context.Context, rpcURL string, addrs chain.Addresses) (cha
 		return chain.Domain{}, fmt.Errorf("read the chain's EIP-712 domain: %w", err)
 	}
 	return d, nil
+}
+
+// fetchModels gets model bundles by id from the registry network into the
+// cache and returns their directories, held until release.
+func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string, dir string, budget int64, e env) ([]string, func(), error) {
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil, fmt.Errorf("model cache: %w (give --model-cache)", err)
+		}
+		dir = filepath.Join(base, "ncn", "models")
+	}
+	conn, err := grpc.NewClient(registryAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	cache, err := modelcache.New(dir, budget, pb.NewP2PRegistryServiceClient(conn))
+	if err != nil {
+		return nil, nil, err
+	}
+	var dirs []string
+	var releases []func()
+	release := func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	for _, id := range ids {
+		b, rel, err := cache.Get(ctx, subnet, id)
+		if err != nil {
+			release()
+			return nil, nil, fmt.Errorf("model %s: %w", id, err)
+		}
+		releases = append(releases, rel)
+		dirs = append(dirs, b.Dir)
+		fmt.Fprintf(e.stderr, "ncn compute: model %s: bundle %s at %s\n", id, b.Digest[:12], b.Dir)
+	}
+	return dirs, release, nil
 }

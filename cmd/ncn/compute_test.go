@@ -63,7 +63,7 @@ func TestComputeUsage(t *testing.T) {
 			wantCode: exitUsage, wantStderr: []string{"--gateway is required (or set GATEWAY_ADDR)"}},
 		{name: "no models", args: slices.Concat([]string{"compute", "--key", hexKey}, chainArgs),
 			env:      map[string]string{"REGISTRY_GRPC_ADDR": "127.0.0.1:1", "GATEWAY_ADDR": "127.0.0.1:2", "MODEL_PATH": " , "},
-			wantCode: exitUsage, wantStderr: []string{"--model-path is required (or set MODEL_PATH)"}},
+			wantCode: exitUsage, wantStderr: []string{"--model-path (or MODEL_PATH) or --model is required"}},
 		{name: "unknown profile", args: full("--sandbox", "lax"), wantCode: exitUsage,
 			wantStderr: []string{`--sandbox: sandbox: unknown profile "lax" (known: strict, permissive, none)`}},
 		{name: "unknown profile from the environment", args: full(), env: map[string]string{"SANDBOX_MODE": "off"}, wantCode: exitUsage,
