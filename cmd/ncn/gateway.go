@@ -16,13 +16,24 @@ import (
 
 const gatewayHelp = `
 Run a gateway: clients ask it for quotes and submit paid inference
-requests over gRPC (GatewayClientService, --grpc-listen-addr), HTTP
-(POST /api/v1/inference, GET /api/v1/inference/{id}, /health, /healthz,
-/readyz on --http-listen-addr) and WebSocket (ws://ADDR/ws on
---ws-listen-addr: submit, subscribe to a request's state changes and
-streamed tokens, confirm a payment; --ws-connections per client IP);
-compute nodes open their task streams to it and return signed results
-(GatewayComputeService, same gRPC port).
+requests; compute nodes open their task streams to it and return signed
+results. It serves:
+
+  gRPC       --grpc-listen-addr     GatewayClientService (clients), GatewayComputeService
+                                    (compute nodes), health, reflection
+  HTTP       --http-listen-addr     POST /api/v1/inference, GET /api/v1/inference/{id},
+                                    /health, /healthz, /readyz; OpenAI-compatible
+                                    POST /v1/completions, POST /v1/chat/completions
+                                    (stream: Server-Sent Events), GET /v1/models
+  WebSocket  --ws-listen-addr       ws://ADDR/ws: submit, subscribe to a request's state
+                                    changes and streamed tokens, confirm, status
+  metrics    --metrics-listen-addr  /metrics, /healthz, /readyz, /debug/pprof
+
+The OpenAI routes serve text models. A request is paid on chain before it
+runs, so a call without the X-NCN-Request-Id header makes a request for the
+payer named by X-NCN-Client and answers 402 Payment Required with the
+request id and its payment instructions; once paid, the same call with
+X-NCN-Request-Id answers the settled result (streamed if asked).
 
 It registers with a registry node (--registry) as a gateway and
 heartbeats; loads each subnet's plugins as the registry serves them
@@ -40,21 +51,19 @@ The gateway key pays gas for settlements and refunds and receives the
 gateway share: --key FILE (a keystore or hex key file), else
 $GATEWAY_PRIVATE_KEY (the key as hex).
 
-Operators scrape Prometheus metrics (payments_initiated_total,
+Its metrics carry the network's names (payments_initiated_total,
 payments_completed_total, payments_refunded_total, payment_amount_wei_total,
-payment_distribution_time_ms, gateway_stage_duration_seconds by stage,
-gateway_requests_total by outcome, gateway_rejections_total by reason...)
-at /metrics on --metrics-listen-addr, beside /healthz, /readyz and
-/debug/pprof. When the default metrics or WebSocket port is taken (another
+payment_distribution_time_ms) and its own (gateway_stage_duration_seconds
+by stage, gateway_requests_total by outcome, gateway_rejections_total by
+reason...). When the default metrics or WebSocket port is taken (another
 node on this machine) the gateway serves it on a free loopback port
 instead, says so in its log and prints where; an address given with the
-flag must be free.
-Logs go to stderr, JSON lines with --log-json; every line about a request
-carries its request_id.
+flag must be free. Logs go to stderr, JSON lines with --log-json; every
+line about a request carries its request_id.
 
 On start it prints its gRPC, HTTP, WebSocket and metrics addresses and its
-address, then "ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in flight stay
-in the ledger for the next start.
+address, then "ready". Ctrl-C (or SIGTERM) stops it cleanly; requests in
+flight stay in the ledger for the next start.
 
 Environment: GATEWAY_PRIVATE_KEY for --key, RPC_URL for --rpc,
 REGISTRY_GRPC_ADDR for --registry, GATEWAY_ADDR for --grpc-advertise-addr,

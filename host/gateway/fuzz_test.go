@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -72,6 +75,43 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		if !r.State.Valid() || len(r.History) == 0 || r.History[len(r.History)-1].State != r.State {
 			t.Fatalf("decoded an inconsistent record: %+v", r)
+		}
+	})
+}
+
+// FuzzOpenAIParse: whatever body a client sends the OpenAI routes,
+// parsing it returns a call or an ErrBadRequest error, never panics; a
+// call it returns carries an input, and params that submissions accept.
+func FuzzOpenAIParse(f *testing.F) {
+	for _, s := range []string{
+		`{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "temperature": 0.7, "seed": 3}`,
+		`{"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}`,
+		`{"prompt": ["one"], "max_completion_tokens": 1, "stream": true, "stream_options": {"include_usage": true}}`,
+		`{"prompt": "x", "n": 2}`, `{"prompt": 7}`, `{"messages": [{"content": null}]}`, `{"logprobs": true, "prompt": "x"}`,
+		`{"ncn_request_id": "0x0101010101010101010101010101010101010101010101010101010101010101"}`,
+	} {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, chat bool) {
+		var b oaiRequest
+		if json.Unmarshal(body, &b) != nil {
+			return
+		}
+		b.Model = "" // resolving a model needs a running gateway
+		r := httptest.NewRequest("POST", "/v1/completions", nil)
+		c, err := (&Daemon{}).oaiParse(context.Background(), r, &b, chat)
+		if err != nil {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("error not ErrBadRequest: %v", err)
+			}
+			return
+		}
+		if c.id == nil && len(c.input) == 0 {
+			t.Fatal("a call with neither input nor request id")
+		}
+		if _, err := parseParams(c.params); err != nil {
+			t.Fatalf("params %s refused: %v", c.params, err)
 		}
 	})
 }

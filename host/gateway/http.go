@@ -183,6 +183,9 @@ func (d *Daemon) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/inference", d.httpSubmit)
 	mux.HandleFunc("GET /api/v1/inference/{id}", d.httpGet)
+	mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) { d.oaiServe(w, r, false) })
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) { d.oaiServe(w, r, true) })
+	mux.HandleFunc("GET /v1/models", d.oaiModels)
 	health := func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "gateway": d.self})
 	}
@@ -190,7 +193,8 @@ func (d *Daemon) httpHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", health)
 	mux.HandleFunc("GET /readyz", d.httpReady)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("no route %s %s: the API is POST /api/v1/inference, GET /api/v1/inference/{id}, GET /health", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("no route %s %s: the API is POST /api/v1/inference, GET /api/v1/inference/{id}, GET /health; "+
+			"OpenAI-compatible: POST /v1/completions, POST /v1/chat/completions, GET /v1/models", r.Method, r.URL.Path))
 	})
 	return mux
 }

@@ -30,7 +30,8 @@ const DefaultComputeStrategy = "random"
 // taskData is a request's task as stored (partTask): what is dispatched,
 // and where to look for its payment on chain.
 type taskData struct {
-	Input     []byte         `json:"input"` // after the preprocess plugin
+	Input     []byte         `json:"input"`                    // after the preprocess plugin
+	InputHash common.Hash    `json:"clientInputHash,omitzero"` // keccak256 of the input as the client sent it (before preprocess)
 	Params    []byte         `json:"params,omitempty"`
 	Stream    bool           `json:"stream,omitempty"`
 	Features  abi.PriceInput `json:"features"`
@@ -166,7 +167,8 @@ func (d *Daemon) submitRequest(ctx context.Context, req *pb.InferenceRequest) (*
 	}
 	d.metrics.created()
 	log := d.log.With("request_id", id.Hex())
-	task, _ := json.Marshal(taskData{Input: input, Params: req.Params, Stream: req.Stream, Features: f, FromBlock: head})
+	task, _ := json.Marshal(taskData{Input: input, InputHash: crypto.Keccak256Hash(req.Input), Params: req.Params, Stream: req.Stream,
+		Features: f, FromBlock: head})
 	if err := d.ledger.PutPayload(id, partTask, task); err != nil {
 		d.release(rec, StateQuoted, err)
 		return nil, err
