@@ -36,7 +36,7 @@ type DaemonConfig struct {
 	// MetricsFallback, if set, is listened on instead when MetricsListen
 	// is taken (for a default port several nodes on a machine share).
 	MetricsListen, MetricsFallback string
-	GRPCAdvertise string // what other nodes dial; default the listener's address, 127.0.0.1 for a wildcard host
+	GRPCAdvertise                  string // what other nodes dial; default the listener's address, 127.0.0.1 for a wildcard host
 
 	P2PListen   []string // default p2p.DefaultListenAddrs (port 8828, TCP and QUIC)
 	P2PAnnounce []string
