@@ -31,6 +31,10 @@ password into DATADIR/keystore, and DATADIR/devchain.json describes the
 chain: {rpcUrl, chainId, contracts, accounts: [{role, address, keystore}]}.
 The chain state itself is in memory and gone when the command exits.
 
+With --clock-addr, tests can move the chain's time forward over JSON-RPC
+(evm_increaseTime SECONDS seals an empty block that much later;
+evm_mine seals what is pending); the manifest names the URL as clockUrl.
+
 It prints the RPC URL, the contracts and the accounts, then a line "ready",
 and serves until interrupted (SIGINT or SIGTERM). Progress goes to stderr.
 
@@ -48,6 +52,7 @@ func runChainServe(ctx context.Context, e env, args []string) error {
 	datadir := f.String("datadir", "", "`dir`ectory for keystore/ and devchain.json (default: a new temporary directory, removed on exit)")
 	validators := f.Int("validators", devchain.DefaultValidators, fmt.Sprintf("validators to register and stake (1..%d)", devchain.MaxValidators))
 	jsonOut := f.Bool("json", false, "print devchain.json (plus \"datadir\") as one JSON line instead of the summary")
+	clockAddr := f.String("clock-addr", "", "`host:port` to serve the chain's clock controls on, for tests (JSON-RPC evm_increaseTime, evm_mine; port 0 picks a free port); default: not served")
 	if err := f.parse(e, args); err != nil {
 		return err
 	}
@@ -74,6 +79,11 @@ func runChainServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer c.Close()
+	if *clockAddr != "" {
+		if _, err := c.ServeClock(*clockAddr); err != nil {
+			return err
+		}
+	}
 	m, err := c.Export(dir)
 	if err != nil {
 		return err

@@ -103,6 +103,9 @@ type Chain struct {
 	Owner, Treasury, Gateway, Compute, Client *Account
 	// Validators are registered and staked, in registration order.
 	Validators []*Account
+
+	clock    func() error // stops ServeClock's listener; nil when not served
+	clockURL string
 }
 
 // Start starts the embedded chain, deploys the contracts from the owner
@@ -263,5 +266,13 @@ func (c *Chain) Accounts() []*Account {
 // URL is the JSON-RPC endpoint, or "" without Config.HTTPAddr.
 func (c *Chain) URL() string { return c.url }
 
-// Close stops an embedded chain, or disconnects from an attached one.
-func (c *Chain) Close() error { return c.backend.Close() }
+// Close stops an embedded chain (and its clock controls), or disconnects
+// from an attached one.
+func (c *Chain) Close() error {
+	var err error
+	if c.clock != nil {
+		err = c.clock()
+		c.clock = nil
+	}
+	return errors.Join(err, c.backend.Close())
+}

@@ -27,6 +27,9 @@ type Manifest struct {
 	ChainID   uint64            `json:"chainId"`
 	Contracts chain.Addresses   `json:"contracts"`
 	Accounts  []ManifestAccount `json:"accounts"`
+	// ClockURL is where the chain's clock controls are served
+	// (Chain.ServeClock: evm_increaseTime, evm_mine); "" when they are not.
+	ClockURL string `json:"clockUrl,omitempty"`
 }
 
 // ManifestAccount is one dev account in a Manifest.
@@ -54,7 +57,7 @@ func (c *Chain) Export(dir string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, fmt.Errorf("export dev chain: %w", err)
 	}
-	m := Manifest{RPCURL: c.URL(), ChainID: c.Domain.ChainID.Uint64(), Contracts: c.Contracts.Addresses}
+	m := Manifest{RPCURL: c.URL(), ChainID: c.Domain.ChainID.Uint64(), Contracts: c.Contracts.Addresses, ClockURL: c.clockURL}
 	for _, a := range c.Accounts() {
 		path, err := chain.WriteKeystore(filepath.Join(dir, KeystoreDir), a.Key, "", true)
 		if err != nil {
@@ -94,6 +97,9 @@ func (m Manifest) WriteSummary(w io.Writer) error {
 		rpc = "(in-process only)"
 	}
 	fmt.Fprintf(tw, "rpc\t%s\n", rpc)
+	if m.ClockURL != "" {
+		fmt.Fprintf(tw, "clock\t%s (evm_increaseTime, evm_mine)\n", m.ClockURL)
+	}
 	fmt.Fprintf(tw, "chain id\t%d\n", m.ChainID)
 	fmt.Fprintf(tw, "token\t%s\n", m.Contracts.Token.Hex())
 	fmt.Fprintf(tw, "validatorRegistry\t%s\n", m.Contracts.Registry.Hex())
