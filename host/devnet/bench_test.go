@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,19 +19,14 @@ import (
 // all the network's processes spent per settled request (the gateway's
 // share apart).
 func BenchmarkDevnetPaidRequests(b *testing.B) {
-	_, here, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(here), "..", "..")
-	bin := filepath.Join(b.TempDir(), "ncn")
-	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "cmd", "ncn")).CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := ncnBinary(b)
 	mode := "strict"
 	if os.Geteuid() != 0 {
 		mode = "none"
 	}
 	ctx := context.Background()
 	n, err := devnet.Start(ctx, devnet.Config{Bin: bin, DataDir: b.TempDir(), Sandbox: mode,
-		Models: []string{filepath.Join(root, "gpu", "worker", "models", "digits"), filepath.Join(root, "gpu", "worker", "models", "charlm")}})
+		Models: models()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -37,6 +38,10 @@ type Config struct {
 	// geth --dev whose genesis funds the dev keys): the contracts are
 	// deployed there and the validators staked.
 	RPCURL string
+	// GatewayArgs and ComputeArgs are more flags for the gateway and the
+	// compute nodes, after the devnet's own (so the later one wins for
+	// a flag given twice): "--task-timeout", "10s".
+	GatewayArgs, ComputeArgs []string
 	// Progress is told each step; nil: silent.
 	Progress func(format string, args ...any)
 }
@@ -88,8 +93,8 @@ type Net struct {
 	Subnet     string // the subnet id serving the models
 	Models     []string
 	// RegistryAddr and GatewayAddr are gRPC endpoints; GatewayHTTP the
-	// gateway's HTTP address.
-	RegistryAddr, GatewayAddr, GatewayHTTP string
+	// gateway's HTTP address, GatewayWS its WebSocket URL.
+	RegistryAddr, GatewayAddr, GatewayHTTP, GatewayWS string
 }
 
 // Start starts every role, in order, each once the one before is ready.
@@ -122,7 +127,7 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 		}
 	} else {
 		cfg.Progress("chain: embedded go-ethereum chain, contracts, %d staked validators", cfg.Validators)
-		if n.Chain, err = StartProc(ctx, "chain", cfg.Bin, []string{"chain", "serve", "--rpc-addr", "127.0.0.1:0",
+		if n.Chain, err = StartProc(ctx, "chain", cfg.Bin, []string{"chain", "serve", "--rpc-addr", "127.0.0.1:0", "--clock-addr", "127.0.0.1:0",
 			"--datadir", filepath.Join(cfg.DataDir, "chain"), "--validators", strconv.Itoa(cfg.Validators)}, []string{"RPC_URL="}, logs); err != nil {
 			return nil, err
 		}
@@ -154,29 +159,47 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 			return nil, err
 		}
 	}
+	cfg.Progress("every registry node sees the %d validators", cfg.Validators)
 	if err := n.createSubnet(ctx); err != nil {
 		return nil, err
 	}
 	gw, _ := n.Manifest.Account("gateway")
-	if n.Gateway, err = StartProc(ctx, "gateway", cfg.Bin, []string{"gateway", "--devchain", n.ChainFile, "--key", gw.Keystore,
+	if n.Gateway, err = StartProc(ctx, "gateway", cfg.Bin, append([]string{"gateway", "--devchain", n.ChainFile, "--key", gw.Keystore,
 		"--datadir", filepath.Join(cfg.DataDir, "gateway"), "--registry", n.RegistryAddr,
-		"--grpc-listen-addr", "127.0.0.1:0", "--http-listen-addr", "127.0.0.1:0", "--subnet", n.Subnet}, []string{"NCN_PASSWORD_FILE="}, logs); err != nil {
+		"--grpc-listen-addr", "127.0.0.1:0", "--http-listen-addr", "127.0.0.1:0", "--ws-listen-addr", "127.0.0.1:0", "--metrics-listen-addr", "127.0.0.1:0",
+		"--subnet", n.Subnet}, cfg.GatewayArgs...), []string{"NCN_PASSWORD_FILE="}, logs); err != nil {
 		return nil, err
 	}
-	n.GatewayAddr, n.GatewayHTTP = n.Gateway.Out["grpc"], n.Gateway.Out["http"]
-	cfg.Progress("gateway: grpc %s, http %s", n.GatewayAddr, n.GatewayHTTP)
-	for i := range cfg.Computes {
-		key, err := n.computeKey(i)
-		if err != nil {
+	n.GatewayAddr, n.GatewayHTTP, n.GatewayWS = n.Gateway.Out["grpc"], n.Gateway.Out["http"], n.Gateway.Out["websocket"]
+	cfg.Progress("gateway: grpc %s, http %s, websocket %s", n.GatewayAddr, n.GatewayHTTP, n.GatewayWS)
+	// The compute nodes start together: each spends seconds warming its
+	// sandboxed workers.
+	keys := make([]string, cfg.Computes)
+	for i := range keys {
+		if keys[i], err = n.computeKey(i); err != nil {
 			return nil, err
 		}
-		p, err := StartProc(ctx, fmt.Sprintf("compute-%d", i+1), cfg.Bin, []string{"compute", "--devchain", n.ChainFile, "--key", key,
-			"--registry", n.RegistryAddr, "--gateway", n.GatewayAddr, "--subnet", n.Subnet, "--model-path", strings.Join(cfg.Models, ","),
-			"--sandbox", cfg.Sandbox, "--heartbeat", "2s", "--slots", strconv.Itoa(cfg.Slots)}, []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
-		if err != nil {
-			return nil, err
+	}
+	computes := make([]*Proc, cfg.Computes)
+	errs := make([]error, cfg.Computes)
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		wg.Go(func() {
+			computes[i], errs[i] = StartProc(ctx, fmt.Sprintf("compute-%d", i+1), cfg.Bin, append([]string{"compute", "--devchain", n.ChainFile, "--key", key,
+				"--registry", n.RegistryAddr, "--gateway", n.GatewayAddr, "--subnet", n.Subnet, "--model-path", strings.Join(cfg.Models, ","),
+				"--sandbox", cfg.Sandbox, "--heartbeat", "2s", "--slots", strconv.Itoa(cfg.Slots), "--metrics-listen-addr", "127.0.0.1:0"}, cfg.ComputeArgs...), []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
+		})
+	}
+	wg.Wait()
+	for _, p := range computes {
+		if p != nil {
+			n.Computes = append(n.Computes, p)
 		}
-		n.Computes = append(n.Computes, p)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i, p := range n.Computes {
 		cfg.Progress("compute-%d: %s", i+1, p.Out["address"])
 	}
 	if err := n.waitComputes(ctx); err != nil {
@@ -355,7 +378,7 @@ func (n *Net) WriteEndpoints(w io.Writer) {
 	for i, r := range n.Registries {
 		fmt.Fprintf(w, "registry-%d  grpc %s  validator %s\n", i+1, r.Out["grpc"], r.Out["validator"])
 	}
-	fmt.Fprintf(w, "gateway     grpc %s  http %s\n", n.GatewayAddr, n.GatewayHTTP)
+	fmt.Fprintf(w, "gateway     grpc %s  http %s  websocket %s\n", n.GatewayAddr, n.GatewayHTTP, n.GatewayWS)
 	for i, c := range n.Computes {
 		fmt.Fprintf(w, "compute-%d   %s\n", i+1, c.Out["address"])
 	}

@@ -28,6 +28,11 @@ type Proc struct {
 	Out map[string]string
 	Log string // stderr and the rest of stdout go here
 
+	bin    string // how it was started, for Net.Restart
+	args   []string
+	env    []string
+	logDir string
+
 	done chan struct{}
 	err  error
 }
@@ -38,10 +43,23 @@ const readyTimeout = 3 * time.Minute
 // StartProc runs bin with args, logging to logDir/name.log, and returns
 // once it prints a line "ready" (or fails, with the end of its log).
 func StartProc(ctx context.Context, name, bin string, args []string, env []string, logDir string) (*Proc, error) {
+	return startProc(ctx, name, bin, args, env, logDir, false)
+}
+
+// startProc is StartProc; again appends to the log of an earlier run
+// instead of starting a new one.
+func startProc(ctx context.Context, name, bin string, args []string, env []string, logDir string, again bool) (*Proc, error) {
 	logPath := filepath.Join(logDir, name+".log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if again {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	logf, err := os.OpenFile(logPath, flags, 0o644)
 	if err != nil {
 		return nil, err
+	}
+	if again {
+		fmt.Fprintf(logf, "\n--- devnet: %s started again at %s ---\n", name, time.Now().Format(time.RFC3339Nano))
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -57,7 +75,7 @@ func StartProc(ctx context.Context, name, bin string, args []string, env []strin
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &Proc{Name: name, Cmd: cmd, Out: map[string]string{}, Log: logPath, done: make(chan struct{})}
+	p := &Proc{Name: name, Cmd: cmd, Out: map[string]string{}, Log: logPath, bin: bin, args: args, env: env, logDir: logDir, done: make(chan struct{})}
 	ready := make(chan struct{})
 	var once sync.Once
 	go func() {
@@ -114,6 +132,7 @@ func (p *Proc) Stop(grace time.Duration) error {
 	default:
 	}
 	_ = p.Cmd.Process.Signal(syscall.SIGINT)
+	_ = p.Cmd.Process.Signal(syscall.SIGCONT) // a paused process takes the SIGINT only once it runs
 	select {
 	case <-p.done:
 		return p.err
@@ -127,6 +146,36 @@ func (p *Proc) Stop(grace time.Duration) error {
 func (p *Proc) Kill() {
 	_ = p.Cmd.Process.Kill()
 	<-p.done
+}
+
+// Pause stops the process where it is (SIGSTOP), as a machine that
+// hangs would: its connections stay open and nothing answers on them
+// until Resume.
+func (p *Proc) Pause() error { return p.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused process (SIGCONT).
+func (p *Proc) Resume() error { return p.signal(syscall.SIGCONT) }
+
+func (p *Proc) signal(s syscall.Signal) error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("%s has exited (%v)", p.Name, p.err)
+	default:
+	}
+	if err := p.Cmd.Process.Signal(s); err != nil {
+		return fmt.Errorf("%s: %v: %w", p.Name, s, err)
+	}
+	return nil
+}
+
+// Running reports whether the process has not exited.
+func (p *Proc) Running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // Done is closed when the process has exited.

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/client"
 	"github.com/ncn-network/ncn/host/devchain"
@@ -66,6 +65,17 @@ func (r *Report) Check() error {
 	return nil
 }
 
+// Delta is how the balance of the tracked account name ("client",
+// "compute-1", "escrow", ...) changed; nil if it is not tracked.
+func (r *Report) Delta(name string) *big.Int {
+	for _, row := range r.Rows {
+		if row.Name == name {
+			return row.Delta()
+		}
+	}
+	return nil
+}
+
 // WriteTable prints the settlement table and the verdict.
 func (r *Report) WriteTable(w io.Writer) error {
 	if err := devchain.WriteBalances(w, r.Rows, r.SupplyBefore, r.SupplyAfter); err != nil {
@@ -107,24 +117,12 @@ func pct(ds []time.Duration, p int) time.Duration {
 // sample inputs, and reports what moved.
 func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) {
 	concurrency = max(1, min(concurrency, count))
-	backend, err := chain.Dial(ctx, n.Manifest.RPCURL)
+	contracts, err := n.DialChain(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer backend.Close()
-	contracts, err := chain.Bind(backend, n.Manifest.Contracts)
-	if err != nil {
-		return nil, err
-	}
-	cl, ok := n.Manifest.Account("client")
-	if !ok {
-		return nil, errors.New("devnet: the chain has no client account")
-	}
-	key, err := chain.LoadKey(cl.Keystore, "")
-	if err != nil {
-		return nil, err
-	}
-	sender, err := chain.NewSender(ctx, backend, key, chain.SenderConfig{})
+	defer contracts.Backend().Close()
+	escrow, err := n.Escrow(ctx, contracts, "client")
 	if err != nil {
 		return nil, err
 	}
@@ -133,21 +131,14 @@ func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) 
 		return nil, err
 	}
 	defer conn.Close()
-	escrow := chain.NewEscrow(contracts, sender)
 	c := client.New(conn, escrow)
-	reqs, err := n.sampleRequests()
+	reqs, err := n.SampleRequests()
 	if err != nil {
 		return nil, err
 	}
-	rows := n.trackedRows()
-	r := &Report{Requested: count, Stages: map[string][]time.Duration{}}
-	if r.SupplyBefore, err = contracts.TotalSupply(ctx); err != nil {
+	books, err := n.OpenBooks(ctx, contracts)
+	if err != nil {
 		return nil, err
-	}
-	for i := range rows {
-		if rows[i].Before, err = contracts.BalanceOf(ctx, rows[i].Addr); err != nil {
-			return nil, err
-		}
 	}
 	if concurrency > 1 {
 		// Permits from one account are ordered by its token nonce: a
@@ -157,6 +148,7 @@ func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) 
 		}
 		c.Approved = true
 	}
+	r := &Report{Requested: count, Stages: map[string][]time.Duration{}}
 	start := time.Now()
 	var mu sync.Mutex
 	next := 0
@@ -188,15 +180,11 @@ func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) 
 			return nil, fmt.Errorf("approve: %w", err)
 		}
 	}
-	if r.SupplyAfter, err = contracts.TotalSupply(ctx); err != nil {
+	after, err := books.Close(ctx)
+	if err != nil {
 		return nil, err
 	}
-	for i := range rows {
-		if rows[i].After, err = contracts.BalanceOf(ctx, rows[i].Addr); err != nil {
-			return nil, err
-		}
-	}
-	r.Rows = rows
+	r.Rows, r.SupplyBefore, r.SupplyAfter = after.Rows, after.SupplyBefore, after.SupplyAfter
 	return r, nil
 }
 
@@ -243,8 +231,9 @@ func (n *Net) trackedRows() []devchain.BalanceRow {
 	return rows
 }
 
-// sampleRequests are one request per model, from the bundle's samples.
-func (n *Net) sampleRequests() ([]client.Request, error) {
+// SampleRequests are one request per model of the subnet, from each
+// bundle's first sample.
+func (n *Net) SampleRequests() ([]client.Request, error) {
 	var out []client.Request
 	for _, dir := range n.cfg.Models {
 		b, err := worker.LoadBundle(dir)
