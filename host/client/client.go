@@ -177,11 +177,17 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 const submitTries = 8
 
 // submit submits, retrying with backoff while the gateway answers
-// UNAVAILABLE or RESOURCE_EXHAUSTED (it says to retry shortly); the
-// idempotency key makes a retry the same request.
+// UNAVAILABLE or RESOURCE_EXHAUSTED (it took nothing and says to retry
+// shortly), each retry under a key of its own derived from the request's.
 func (c *Client) submit(ctx context.Context, req *pb.InferenceRequest) (*pb.InferenceTaskStatus, error) {
 	wait := 50 * time.Millisecond
+	key := req.IdempotencyKey
 	for try := 1; ; try++ {
+		if try > 1 {
+			// The gateway released the request it refused, and a key names
+			// one request for good: a retry is a new request.
+			req.IdempotencyKey = fmt.Sprintf("%s/retry-%d", key, try-1)
+		}
 		st, err := c.gw.SubmitInferenceTask(ctx, req)
 		code := status.Code(err)
 		if err == nil || try == submitTries || (code != codes.Unavailable && code != codes.ResourceExhausted) {

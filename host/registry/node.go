@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/abi"
@@ -154,7 +155,11 @@ func (r *Node) dial(endpoint string) (pb.ValidatorServiceClient, error) {
 	if c, ok := r.conns[endpoint]; ok {
 		return pb.NewValidatorServiceClient(c), nil
 	}
-	c, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// A validator back from an outage must be reachable within a quorum's
+	// time, not after gRPC's default reconnect backoff (up to 2 minutes).
+	c, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 2 * time.Second,
+			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second}}))
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,13 @@ const (
 const (
 	InitialReputation = 50
 	MaxReputation     = 100
+	// TimeoutFloor is as low as timeouts alone take a node: being offline
+	// is liveness's business (a node that stops heartbeating is not
+	// selected), exclusion is for wrong answers. Without it a validator
+	// that missed a handful of rounds in an outage fell below the
+	// selection minimum (20 by default) and, never selected again, could
+	// never earn its way back.
+	TimeoutFloor = 20
 )
 
 // Event is one reputation change, identified by (node, request, outcome)
@@ -78,7 +85,11 @@ func (l *Ledger) Score(node common.Address) uint32 {
 	}
 	s := int(InitialReputation)
 	for _, e := range l.events[node] {
-		s = min(MaxReputation, max(0, s+int(e.Outcome)))
+		floor := 0
+		if e.Outcome == Timeout {
+			floor = min(s, TimeoutFloor) // a timeout never takes a node below the floor, nor raises it
+		}
+		s = min(MaxReputation, max(floor, s+int(e.Outcome)))
 	}
 	l.scores[node] = uint32(s)
 	return uint32(s)

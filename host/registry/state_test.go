@@ -234,3 +234,30 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("replayed registration after restart: %v", err)
 	}
 }
+
+// TestTimeoutsDoNotExclude: however many rounds a validator misses while
+// down, timeouts leave it at TimeoutFloor, where it is still selected and
+// can earn its way back; wrong answers still take it below.
+func TestTimeoutsDoNotExclude(t *testing.T) {
+	l := registry.NewLedger()
+	v := common.HexToAddress("0x01")
+	for i := range 30 {
+		l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: registry.Timeout, AtMillis: int64(i)})
+	}
+	if s := l.Score(v); s != registry.TimeoutFloor {
+		t.Fatalf("after 30 timeouts: %d, want %d", s, registry.TimeoutFloor)
+	}
+	l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(100)), Outcome: registry.Success, AtMillis: 100})
+	if s := l.Score(v); s != registry.TimeoutFloor+1 {
+		t.Fatalf("back and signing: %d", s)
+	}
+	l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(101)), Outcome: registry.FailedValidation, AtMillis: 101})
+	l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(102)), Outcome: registry.FailedValidation, AtMillis: 102})
+	if s := l.Score(v); s != registry.TimeoutFloor-3 {
+		t.Fatalf("wrong answers: %d, want %d", s, registry.TimeoutFloor-3)
+	}
+	l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(103)), Outcome: registry.Timeout, AtMillis: 103})
+	if s := l.Score(v); s != registry.TimeoutFloor-3 {
+		t.Fatalf("a timeout below the floor changed the score to %d", s)
+	}
+}
