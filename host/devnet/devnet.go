@@ -3,6 +3,8 @@ package devnet
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -180,14 +182,20 @@ func Start(ctx context.Context, cfg Config) (n *Net, err error) {
 			return nil, err
 		}
 	}
+	// The compute nodes fetch the models by hash from the registry
+	// network, as on separate machines.
+	var modelArgs []string
+	for _, m := range n.Models {
+		modelArgs = append(modelArgs, "--model", m)
+	}
 	computes := make([]*Proc, cfg.Computes)
 	errs := make([]error, cfg.Computes)
 	var wg sync.WaitGroup
 	for i, key := range keys {
 		wg.Go(func() {
 			computes[i], errs[i] = StartProc(ctx, fmt.Sprintf("compute-%d", i+1), cfg.Bin, append([]string{"compute", "--devchain", n.ChainFile, "--key", key,
-				"--registry", n.RegistryAddr, "--gateway", n.GatewayAddr, "--subnet", n.Subnet, "--model-path", strings.Join(cfg.Models, ","),
-				"--sandbox", cfg.Sandbox, "--heartbeat", "2s", "--slots", strconv.Itoa(cfg.Slots), "--metrics-listen-addr", "127.0.0.1:0"}, cfg.ComputeArgs...), []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
+				"--registry", n.RegistryAddr, "--gateway", n.GatewayAddr, "--subnet", n.Subnet, "--model-cache", filepath.Join(cfg.DataDir, fmt.Sprintf("compute-%d", i+1), "models"),
+				"--sandbox", cfg.Sandbox, "--heartbeat", "2s", "--slots", strconv.Itoa(cfg.Slots), "--metrics-listen-addr", "127.0.0.1:0"}, append(modelArgs, cfg.ComputeArgs...)...), []string{"NCN_PASSWORD_FILE=", "SANDBOX_MODE=", "MODEL_PATH="}, logs)
 		})
 	}
 	wg.Wait()
@@ -240,11 +248,13 @@ func (n *Net) createSubnet(ctx context.Context) error {
 	defer conn.Close()
 	rc := pb.NewP2PRegistryServiceClient(conn)
 	var models []*pb.ModelDescriptor
+	var bundles []*worker.Bundle
 	for _, dir := range n.cfg.Models {
 		b, err := worker.LoadBundle(dir)
 		if err != nil {
 			return fmt.Errorf("model bundle %s: %w", dir, err)
 		}
+		bundles = append(bundles, b)
 		m := b.Manifest
 		d := &pb.ModelDescriptor{Id: m.Name, Name: m.Name, Version: m.Version, Runtime: m.Runtime, Task: m.Task, ManifestSha256: b.Digest}
 		if strings.Contains(m.Output.ContentType, "json") {
@@ -273,12 +283,37 @@ func (n *Net) createSubnet(ctx context.Context) error {
 		if _, err := rc.RegisterModel(ctx, sm); err != nil {
 			return fmt.Errorf("register model %s: %w", d.Id, err)
 		}
+		// The bundle's files, which compute nodes fetch by hash from the
+		// registry network (registry-1 has them; the others fetch from it).
+		if err := uploadBundle(ctx, rc, n.Subnet, bundles[i]); err != nil {
+			return err
+		}
 	}
 	n.cfg.Progress("subnet %s (%s): models %s, config hash %s", n.cfg.SubnetName, n.Subnet, strings.Join(n.Models, ", "), created.ConfigHash)
 	// Every registry node serves it before the gateway asks any of them.
 	for _, r := range n.Registries {
 		if err := waitSubnet(ctx, r.Out["grpc"], n.Subnet, len(models)); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// uploadBundle uploads a bundle's manifest and files to a registry node.
+func uploadBundle(ctx context.Context, rc pb.P2PRegistryServiceClient, subnet string, b *worker.Bundle) error {
+	files := []string{worker.ManifestFile}
+	for rel := range b.Manifest.Files {
+		files = append(files, rel)
+	}
+	for _, rel := range files {
+		data, err := os.ReadFile(filepath.Join(b.Dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		if _, err := rc.UploadModelFile(ctx, &pb.ModelFile{Subnet: subnet, Model: b.Manifest.Name, Sha256: hex.EncodeToString(sum[:]), Data: data},
+			grpc.MaxCallSendMsgSize(64<<20)); err != nil {
+			return fmt.Errorf("upload model %s file %s: %w", b.Manifest.Name, rel, err)
 		}
 	}
 	return nil
