@@ -183,6 +183,17 @@ func (d *Daemon) submitRequest(ctx context.Context, req *pb.InferenceRequest) (*
 	if err != nil {
 		err = &quorumError{fmt.Errorf("preprocessing validation: %w", remote(err))}
 		log.Info("request refused", "err", err)
+		// Validators refuse a config hash that is no longer the subnet's:
+		// read the subnet again now rather than at the next refresh.
+		d.drivers.Lock()
+		if d.ctx.Err() == nil { // as spawn: Close waits for what it starts
+			d.loop(func() {
+				ctx, cancel := context.WithTimeout(d.ctx, 30*time.Second)
+				defer cancel()
+				_, _ = d.syncSubnet(ctx, req.Subnet)
+			})
+		}
+		d.drivers.Unlock()
 		d.release(rec, StateQuoted, err)
 		return nil, fmt.Errorf("%w (nothing was charged; the reservation is released)", err)
 	}
