@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/gpu/worker"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -58,7 +59,7 @@ func (n *Node) receiveLoop(ctx context.Context) {
 // receive opens one task stream session and hands each task it brings to
 // its own goroutine; it returns when the stream ends.
 func (n *Node) receive(ctx context.Context) (int, error) {
-	req, err := SignReceiveTask(n.cfg.Key, time.Now())
+	req, err := api.SignReceiveTask(n.cfg.Key, time.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -193,7 +194,7 @@ func (n *Node) run(log *slog.Logger, t *pb.ComputeTask) *pb.ComputeResult {
 		return res
 	}
 	ms := uint64((elapsed + time.Millisecond - 1) / time.Millisecond)
-	signed, err := SignResult(n.cfg.Key, n.cfg.Domain, id, out.Output, ms)
+	signed, err := api.SignResult(n.cfg.Key, n.cfg.Domain, id, out.Output, ms)
 	if err != nil {
 		res = fail(fmt.Errorf("%w: sign: %v", ErrModelFailed, err))
 		return res

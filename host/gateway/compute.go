@@ -3,28 +3,13 @@ package gateway
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum/accounts"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ncn-network/ncn/host/api/pb"
 )
-
-// streamSkew is how far a ReceiveTaskRequest's time may be from ours.
-const streamSkew = 2 * time.Minute
-
-// receiveTaskDigest is what a compute node signs to open its task stream:
-// EIP-191 over "ncn/receive-task/v1\n", its lower-case 0x address, "\n",
-// the time in unix milliseconds and "\n0" — the registry's heartbeat form
-// under a kind of its own, so a heartbeat never opens a task stream (the
-// compute node's side signs it in host/compute).
-func receiveTaskDigest(addr common.Address, unixMs int64) common.Hash {
-	msg := fmt.Appendf(nil, "ncn/receive-task/v1\n%s\n%d\n%d", strings.ToLower(addr.Hex()), unixMs, 0)
-	return common.BytesToHash(accounts.TextHash(msg))
-}
 
 // computeBook is the gateway's view of the compute nodes it dispatches
 // to: their open task streams, their reserved slots and the tasks they

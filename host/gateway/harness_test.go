@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/accounts"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/chain/chaintest"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/gateway"
 	"github.com/ncn-network/ncn/host/registry"
@@ -447,7 +447,7 @@ func (c *computeNode) run(ctx context.Context, t *testing.T) {
 }
 
 func (c *computeNode) serve(ctx context.Context, client pb.GatewayComputeServiceClient) {
-	req, err := signReceiveTask(c.key, time.Now())
+	req, err := api.SignReceiveTask(c.key, time.Now())
 	if err != nil {
 		panic(err)
 	}
@@ -496,29 +496,14 @@ func (c *computeNode) received() []*pb.ComputeTask {
 	return append([]*pb.ComputeTask(nil), c.tasks...)
 }
 
-// signReceiveTask signs a task stream request as a compute node does
-// (host/compute): EIP-191 over the registry's heartbeat form, kind
-// receive-task.
-func signReceiveTask(key *ecdsa.PrivateKey, at time.Time) (*pb.ReceiveTaskRequest, error) {
-	addr := crypto.PubkeyToAddress(key.PublicKey)
-	msg := fmt.Appendf(nil, "ncn/receive-task/v1\n%s\n%d\n%d", strings.ToLower(addr.Hex()), at.UnixMilli(), 0)
-	sig, err := chain.Sign(key, common.BytesToHash(accounts.TextHash(msg)))
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ReceiveTaskRequest{Address: strings.ToLower(addr.Hex()), UnixMs: at.UnixMilli(), Signature: sig}, nil
-}
-
-// signResult is a compute node's signed result.
+// signResult is a compute node's signed result (api.SignResult; a test's
+// execMillis is never 0).
 func signResult(key *ecdsa.PrivateKey, domain chain.Domain, id common.Hash, output []byte, execMillis uint64) *pb.ComputeResult {
-	addr := crypto.PubkeyToAddress(key.PublicKey)
-	cr := chain.ComputeResult{RequestID: id, ResultHash: crypto.Keccak256Hash(output), ComputeNode: addr, ExecMillis: execMillis}
-	sig, err := chain.Sign(key, domain.Digest(cr.StructHash()))
+	r, err := api.SignResult(key, domain, id, output, execMillis)
 	if err != nil {
 		panic(err)
 	}
-	return &pb.ComputeResult{RequestId: id.Bytes(), ComputeNode: strings.ToLower(addr.Hex()), Result: output,
-		ResultHash: cr.ResultHash.Bytes(), ExecMillis: execMillis, Signature: sig}
+	return r
 }
 
 // payment is what a client pays with, from the gateway's instructions.

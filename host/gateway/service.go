@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -185,18 +186,14 @@ func (s *computeService) ReceiveTask(req *pb.ReceiveTaskRequest, stream grpc.Ser
 }
 
 // checkStreamRequest verifies a ReceiveTaskRequest: recent, and signed by
-// the key of the address it names.
+// the key of the address it names (api.VerifyReceiveTask).
 func checkStreamRequest(req *pb.ReceiveTaskRequest, now time.Time) (common.Address, error) {
 	if !common.IsHexAddress(req.Address) {
 		return common.Address{}, fmt.Errorf("%w: address %q", ErrBadRequest, req.Address)
 	}
-	addr := common.HexToAddress(req.Address)
-	if t := time.UnixMilli(req.UnixMs); t.Before(now.Add(-streamSkew)) || t.After(now.Add(streamSkew)) {
-		return addr, fmt.Errorf("%w: stream request signed at %s, more than %s from the gateway's clock", ErrForbidden, t.UTC().Format(time.RFC3339), streamSkew)
-	}
-	signer, err := chain.Recover(receiveTaskDigest(addr, req.UnixMs), req.Signature)
-	if err != nil || signer != addr {
-		return addr, fmt.Errorf("%w: the stream request is not signed by %s", ErrForbidden, lower(addr))
+	addr, err := api.VerifyReceiveTask(req, now)
+	if err != nil {
+		return common.HexToAddress(req.Address), fmt.Errorf("%w: %v", ErrForbidden, err)
 	}
 	return addr, nil
 }

@@ -25,8 +25,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
-	"github.com/ncn-network/ncn/host/compute"
 )
 
 // Gateway serves GatewayComputeService (task stream, results, tokens) on
@@ -98,10 +98,10 @@ func (g *Gateway) Restart(t testing.TB) {
 }
 
 // ReceiveTask checks the request's signature and time as a gateway does
-// (compute.VerifyReceiveTask), then sends the tasks the test gives the
+// (api.VerifyReceiveTask), then sends the tasks the test gives the
 // session until the test drops it or the node goes away.
 func (g *Gateway) ReceiveTask(req *pb.ReceiveTaskRequest, stream grpc.ServerStreamingServer[pb.ComputeTask]) error {
-	addr, err := compute.VerifyReceiveTask(req, time.Now())
+	addr, err := api.VerifyReceiveTask(req, time.Now())
 	if err != nil {
 		return status.Error(codes.PermissionDenied, err.Error())
 	}

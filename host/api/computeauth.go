@@ -1,4 +1,4 @@
-package compute
+package api
 
 import (
 	"crypto/ecdsa"
@@ -14,6 +14,10 @@ import (
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
+
+// The compute node's signed messages on GatewayComputeService, here so
+// that the node (host/compute), the gateway (host/gateway) and tests sign
+// and check one definition.
 
 // StreamClockSkew is how far a ReceiveTaskRequest's time may be from the
 // verifier's clock, as for registry heartbeats.

@@ -1,4 +1,4 @@
-package compute_test
+package api_test
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
-	"github.com/ncn-network/ncn/host/compute"
 	"github.com/ncn-network/ncn/host/registry"
 )
 
@@ -23,18 +23,18 @@ func TestReceiveTaskAuth(t *testing.T) {
 	other, _ := crypto.GenerateKey()
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	now := time.Now()
-	good, err := compute.SignReceiveTask(key, now)
+	good, err := api.SignReceiveTask(key, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := compute.VerifyReceiveTask(good, now.Add(time.Second)); err != nil || got != addr {
+	if got, err := api.VerifyReceiveTask(good, now.Add(time.Second)); err != nil || got != addr {
 		t.Fatalf("verify = %s, %v; want %s", got.Hex(), err, addr.Hex())
 	}
 	beat, err := registry.SignHeartbeat(key, now, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _ := compute.SignReceiveTask(other, now)
+	forged, _ := api.SignReceiveTask(other, now)
 	tests := []struct {
 		name string
 		req  *pb.ReceiveTaskRequest
@@ -42,15 +42,15 @@ func TestReceiveTaskAuth(t *testing.T) {
 	}{
 		{name: "another key", req: &pb.ReceiveTaskRequest{Address: good.Address, UnixMs: good.UnixMs, Signature: forged.Signature}, at: now},
 		{name: "other time", req: &pb.ReceiveTaskRequest{Address: good.Address, UnixMs: good.UnixMs + 1, Signature: good.Signature}, at: now},
-		{name: "too old", req: good, at: now.Add(compute.StreamClockSkew + time.Second)},
-		{name: "from the future", req: good, at: now.Add(-compute.StreamClockSkew - time.Second)},
+		{name: "too old", req: good, at: now.Add(api.StreamClockSkew + time.Second)},
+		{name: "from the future", req: good, at: now.Add(-api.StreamClockSkew - time.Second)},
 		{name: "a heartbeat", req: &pb.ReceiveTaskRequest{Address: beat.Address, UnixMs: beat.UnixMs, Signature: beat.Signature}, at: now},
 		{name: "no address", req: &pb.ReceiveTaskRequest{UnixMs: good.UnixMs, Signature: good.Signature}, at: now},
 		{name: "short signature", req: &pb.ReceiveTaskRequest{Address: good.Address, UnixMs: good.UnixMs, Signature: good.Signature[:64]}, at: now},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := compute.VerifyReceiveTask(tt.req, tt.at); !errors.Is(err, compute.ErrStreamAuth) {
+			if _, err := api.VerifyReceiveTask(tt.req, tt.at); !errors.Is(err, api.ErrStreamAuth) {
 				t.Fatalf("verify = %v, want ErrStreamAuth", err)
 			}
 		})
@@ -64,7 +64,7 @@ func TestSignResult(t *testing.T) {
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	d := chain.Domain{ChainID: big.NewInt(1337), Contract: common.Address{1}}
 	id := common.Hash{7}
-	r, err := compute.SignResult(key, d, id, []byte("out"), 0)
+	r, err := api.SignResult(key, d, id, []byte("out"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
