@@ -91,9 +91,25 @@ func (n *Net) Restart(ctx context.Context, p *Proc, extra ...string) (*Proc, err
 		return nil, fmt.Errorf("devnet: %s is running: Kill or Stop it first", p.Name)
 	}
 	args := pinned(p.args, p.Out)
-	q, err := startProc(ctx, p.Name, p.bin, append(append([]string(nil), args...), extra...), p.env, p.logDir, true)
-	if err != nil {
-		return nil, err
+	var q *Proc
+	for try := 1; ; try++ {
+		var err error
+		q, err = startProc(ctx, p.Name, p.bin, append(append([]string(nil), args...), extra...), p.env, p.logDir, true)
+		if err == nil {
+			break
+		}
+		// The ports were picked by the kernel from the ephemeral range:
+		// while the role was down, another process's outgoing connection
+		// may have been given one as its local port. It is let go when
+		// that connection closes.
+		if try == 5 || !strings.Contains(err.Error(), "address already in use") {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
 	}
 	q.args = args
 	*at = q

@@ -90,9 +90,12 @@ func Start(ctx context.Context, cfg DaemonConfig) (d *Daemon, err error) {
 		return nil, err
 	}
 	d = &Daemon{served: make(chan error, 1), p2pDone: make(chan error, 1), bootstrap: len(cfg.Bootstrap) > 0}
+	// "return nil, err" sets d to nil before deferred calls run: release
+	// through a copy.
+	started := d
 	defer func() {
 		if err != nil {
-			d.Close()
+			started.Close()
 		}
 	}()
 	if d.backend, err = chain.Dial(ctx, cfg.RPCURL); err != nil {

@@ -174,15 +174,15 @@ func (t *subnetTable) put(id string, e *subnetEntry) {
 	t.m[id] = e
 }
 
-// list returns the records by id.
-func (t *subnetTable) list() []*pb.SubnetMetadata {
+// list returns the entries by subnet id.
+func (t *subnetTable) list() []*subnetEntry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]*pb.SubnetMetadata, 0, len(t.m))
+	out := make([]*subnetEntry, 0, len(t.m))
 	for _, e := range t.m {
-		out = append(out, proto.Clone(e.st.rec).(*pb.SubnetMetadata))
+		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b *pb.SubnetMetadata) int { return strings.Compare(a.Id, b.Id) })
+	slices.SortFunc(out, func(a, b *subnetEntry) int { return strings.Compare(a.st.rec.Id, b.st.rec.Id) })
 	return out
 }
 
@@ -372,20 +372,22 @@ func (r *Node) checkPlugin(kind, sha string) error {
 	return nil
 }
 
-// subnetView is a subnet's record with its active set: plugins, params
-// and config hash.
-func (r *Node) subnetView(rec *pb.SubnetMetadata) (*pb.SubnetMetadata, error) {
+// view is an owned subnet as its folded statements make it: the record
+// with the plugins, params and config hash of the same fold, so a reader
+// never pairs a record with another version's plugins.
+func (e *subnetEntry) view() *pb.SubnetMetadata {
+	return withSet(e.st.rec, e.st.set())
+}
+
+// withSet is rec with set's plugins, params and config hash.
+func withSet(rec *pb.SubnetMetadata, set plugins.ActiveSet) *pb.SubnetMetadata {
 	v := proto.Clone(rec).(*pb.SubnetMetadata)
-	set, err := r.cfg.Store.Active(rec.Id)
-	if err != nil {
-		return nil, fmt.Errorf("subnet %s active set: %w", rec.Id, err)
-	}
 	v.Plugins = map[string]string{}
 	for k, sha := range set.Plugins {
 		v.Plugins[string(k)] = sha
 	}
 	v.Params, v.ConfigHash = maps.Clone(set.Params), set.ConfigHash()
-	return v, nil
+	return v
 }
 
 // CreateSubnet creates a subnet as its owner signed it: a new id, served
@@ -447,14 +449,23 @@ func (r *Node) Subnet(id string) (*pb.SubnetMetadata, error) {
 	if err := r.hasPluginStore(); err != nil {
 		return nil, err
 	}
-	rec, ok := r.owned.get(id)
+	e, ok := r.owned.entry(id)
 	if !ok {
-		if _, err := r.cfg.Store.Active(id); err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownSubnet, id)
-		}
-		rec = &pb.SubnetMetadata{Id: id, Name: id}
+		// A commit activates a new subnet's plugins before it records
+		// the subnet; waiting for the writer keeps a reader from taking
+		// that half-made state for an unowned subnet.
+		r.owned.write.Lock()
+		e, ok = r.owned.entry(id)
+		r.owned.write.Unlock()
 	}
-	return r.subnetView(rec)
+	if ok {
+		return e.view(), nil
+	}
+	set, err := r.cfg.Store.Active(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownSubnet, id)
+	}
+	return withSet(&pb.SubnetMetadata{Id: id, Name: id}, set), nil
 }
 
 // ListSubnets returns the owned subnets, of owner if it is not "", by id.
@@ -470,15 +481,11 @@ func (r *Node) ListSubnets(owner string) ([]*pb.SubnetMetadata, error) {
 		}
 	}
 	var out []*pb.SubnetMetadata
-	for _, rec := range r.owned.list() {
-		if owner != "" && common.HexToAddress(rec.Owner) != want {
+	for _, e := range r.owned.list() {
+		if owner != "" && common.HexToAddress(e.st.rec.Owner) != want {
 			continue
 		}
-		v, err := r.subnetView(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+		out = append(out, e.view())
 	}
 	return out, nil
 }

@@ -110,7 +110,7 @@ func (r *Node) commitLocal(ctx context.Context, id string, msg *pb.SubnetStateme
 	if len(added) > 0 {
 		r.gossipStatements(id, added)
 	}
-	return r.subnetView(e.st.rec)
+	return e.view(), nil
 }
 
 // setModels makes models the registered models of subnet.
