@@ -33,6 +33,15 @@ type EmbeddedConfig struct {
 	// Manual turns off mining on demand: blocks are sealed only by Commit.
 	// Tests that need several transactions in one block use it.
 	Manual bool
+	// MaxClockLead bounds how far the chain's clock may run ahead of the
+	// wall clock (plus what AdjustTime added). Block timestamps must rise
+	// by at least a second, so a chain sealing on demand under load runs
+	// ahead by a second per block (10 minutes after 600 blocks: every
+	// quote expired); with a bound, a burst still seals at once and
+	// sustained load is sealed at most a block per second, every pending
+	// transaction in it. Zero: no bound (unit tests, which do not look at
+	// the wall clock).
+	MaxClockLead time.Duration
 	// Logger receives mining errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -50,6 +59,8 @@ type Embedded struct {
 	log *slog.Logger
 
 	sealMu sync.Mutex // serialises Commit and AdjustTime: the beacon is not safe for concurrent sealing
+	lead   int64      // MaxClockLead in seconds; 0 for none
+	ahead  int64      // seconds AdjustTime moved the clock; under sealMu
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -96,6 +107,7 @@ func NewEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		log:    log,
 		done:   make(chan struct{}),
 		cancel: func() {},
+		lead:   int64(cfg.MaxClockLead / time.Second),
 	}
 	e.Client = ethclient.NewClient(e.rpc)
 	if httpHost != "" {
@@ -173,12 +185,44 @@ func (e *Embedded) mine(ctx context.Context, ready chan<- error) {
 					drained = true
 				}
 			}
+			if !e.waitClock(ctx) {
+				return
+			}
 			e.Commit()
 			n, err := e.Client.PendingTransactionCount(ctx)
 			if err != nil || n == 0 {
 				break
 			}
 		}
+	}
+}
+
+// waitClock waits until the next block's timestamp (a second after the
+// head's) is within the clock lead, and reports false if ctx ended first.
+func (e *Embedded) waitClock(ctx context.Context) bool {
+	if e.lead <= 0 {
+		return true
+	}
+	head, err := e.Client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return ctx.Err() == nil // seal anyway: the beacon handles its own errors
+	}
+	e.sealMu.Lock()
+	ahead := e.ahead
+	e.sealMu.Unlock()
+	// The block may be sealed once its time, less the lead, has come.
+	at := time.Unix(int64(head.Time)+1-ahead-e.lead, 0)
+	wait := time.Until(at)
+	if wait <= 0 {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -201,7 +245,11 @@ func (e *Embedded) AdjustTime(d time.Duration) error {
 	// before calling the chain busy.
 	var err error
 	for wait := time.Millisecond; wait < time.Second; wait *= 2 {
-		if err = e.sim.AdjustTime(d); err == nil || !strings.Contains(err.Error(), "non-empty") {
+		if err = e.sim.AdjustTime(d); err == nil {
+			e.ahead += int64(d / time.Second)
+			return nil
+		}
+		if !strings.Contains(err.Error(), "non-empty") {
 			return err
 		}
 		time.Sleep(wait)

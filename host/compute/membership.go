@@ -25,6 +25,7 @@ func (n *Node) descriptor() *pb.NodeInfo {
 		Accelerator:       n.accel,
 		PricePerSecondWei: n.cfg.PricePerSecondWei,
 		Slots:             uint32(n.slots),
+		MaxTasks:          uint32(n.cfg.MaxTasks),
 		LoadPercent:       n.Load(),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -57,6 +58,12 @@ type Config struct {
 	// discards them.
 	Progress io.Writer
 }
+
+// ClockLead is how far the dev chain's clock may run ahead of the wall
+// clock: bursts of blocks seal at once, sustained load a block a second
+// (chain.EmbeddedConfig.MaxClockLead), so quotes and expiries, made by the
+// wall clock, mean the same on the chain.
+const ClockLead = 10 * time.Second
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
@@ -124,7 +131,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 		alloc[crypto.PubkeyToAddress(chain.DevKey(i).PublicKey)] = types.Account{Balance: chain.Tokens(EtherPerAccount)}
 	}
 	progress("starting embedded chain...")
-	e, err := chain.NewEmbedded(chain.EmbeddedConfig{Alloc: alloc, HTTPAddr: cfg.HTTPAddr, Logger: cfg.Logger})
+	e, err := chain.NewEmbedded(chain.EmbeddedConfig{Alloc: alloc, HTTPAddr: cfg.HTTPAddr, MaxClockLead: ClockLead, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err // it already says "embedded chain: ..."
 	}

@@ -24,11 +24,24 @@ type computeNode struct {
 	lastMs   int64                     // newest accepted stream request time, against replays
 	reserved map[common.Hash]time.Time // request -> reservation end; zero: held until released
 	tasks    map[common.Hash]*pb.ComputeTask
+	sent     map[common.Hash]bool // tasks sent on the stream and not answered yet
+	maxTasks int                  // tasks the node takes at once (its descriptor's max_tasks)
 }
+
+// defaultMaxTasks is a node's capacity until its descriptor is seen (a
+// restarted gateway resuming tasks).
+const defaultMaxTasks = 4
+
+// holdsPerTask is how many requests may hold a node, per task it takes
+// at once: a hold lasts a payment's round trip (a block or two), a task
+// milliseconds to seconds, and tasks beyond the node's capacity wait
+// here, in deadline order, not at the node.
+const holdsPerTask = 32
 
 // taskStream is one open ReceiveTask stream: tasks queued for it and a
 // wake-up for its sender.
 type taskStream struct {
+	node  *computeNode
 	queue []*pb.ComputeTask
 	wake  chan struct{}
 	done  chan struct{} // closed when a newer stream replaces it
@@ -40,7 +53,8 @@ func (b *computeBook) node(a common.Address) *computeNode {
 	}
 	n, ok := b.nodes[a]
 	if !ok {
-		n = &computeNode{reserved: map[common.Hash]time.Time{}, tasks: map[common.Hash]*pb.ComputeTask{}}
+		n = &computeNode{reserved: map[common.Hash]time.Time{}, tasks: map[common.Hash]*pb.ComputeTask{},
+			sent: map[common.Hash]bool{}, maxTasks: defaultMaxTasks}
 		b.nodes[a] = n
 	}
 	return n
@@ -61,7 +75,8 @@ func (b *computeBook) connect(a common.Address, unixMs int64) (*taskStream, erro
 	if n.stream != nil {
 		close(n.stream.done)
 	}
-	s := &taskStream{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &taskStream{node: n, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	clear(n.sent)
 	for _, t := range n.tasks {
 		s.queue = append(s.queue, t)
 	}
@@ -82,16 +97,29 @@ func (b *computeBook) disconnect(a common.Address, s *taskStream) {
 	}
 }
 
-// next pops the next task queued for s, nil when none.
+// next pops the next task queued for s, nil when none is queued or the
+// node holds as many tasks as it takes (an answer wakes s again).
 func (b *computeBook) next(s *taskStream) *pb.ComputeTask {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(s.queue) == 0 {
-		return nil
+	for len(s.queue) > 0 && len(s.node.sent) < s.node.maxTasks {
+		t := s.queue[0]
+		s.queue = s.queue[1:]
+		id := common.BytesToHash(t.RequestId)
+		if s.node.tasks[id] != t {
+			continue // released (ended) while it waited here
+		}
+		s.node.sent[id] = true
+		return t
 	}
-	t := s.queue[0]
-	s.queue = s.queue[1:]
-	return t
+	return nil
+}
+
+// capacity records the tasks a node takes at once, from its descriptor.
+func (b *computeBook) capacity(a common.Address, info *pb.NodeInfo) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.node(a).maxTasks = max(int(info.MaxTasks), int(info.Slots), 1)
 }
 
 func (b *computeBook) connected(a common.Address) bool {
@@ -101,9 +129,9 @@ func (b *computeBook) connected(a common.Address) bool {
 	return n != nil && n.stream != nil
 }
 
-// reserve takes one of a node's slots for a request until until (zero:
-// until released), if the node has one free.
-func (b *computeBook) reserve(a common.Address, id common.Hash, slots int, until time.Time) bool {
+// reserve holds a node for a request until until (zero: until
+// released), if it has fewer than holds requests holding it.
+func (b *computeBook) reserve(a common.Address, id common.Hash, holds int, until time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := b.node(a)
@@ -113,7 +141,7 @@ func (b *computeBook) reserve(a common.Address, id common.Hash, slots int, until
 			delete(n.reserved, r)
 		}
 	}
-	if _, ok := n.reserved[id]; !ok && len(n.reserved) >= max(slots, 1) {
+	if _, ok := n.reserved[id]; !ok && len(n.reserved) >= max(holds, 1) {
 		return false
 	}
 	n.reserved[id] = until
@@ -127,6 +155,15 @@ func (b *computeBook) release(a common.Address, id common.Hash) {
 	if n := b.nodes[a]; n != nil {
 		delete(n.reserved, id)
 		delete(n.tasks, id)
+		if n.sent[id] {
+			delete(n.sent, id)
+			if s := n.stream; s != nil && len(s.queue) > 0 {
+				select { // room for a queued task
+				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+		}
 	}
 }
 

@@ -261,7 +261,7 @@ func (d *Daemon) tree(rec Record) *pb.PaymentTree {
 
 // pickNode ranks the compute nodes serving the model that have a task
 // stream open here with the subnet's select plugin (seeded by the request
-// id) and reserves the first with a free slot.
+// id) and holds the first with room (holdsPerTask per task it takes).
 func (d *Daemon) pickNode(ctx context.Context, h *plugins.Handle, subnet, model string, id common.Hash) (common.Address, error) {
 	found, err := d.discover(ctx, subnet, model)
 	if err != nil {
@@ -307,7 +307,9 @@ func (d *Daemon) pickNode(ctx context.Context, h *plugins.Handle, subnet, model 
 	}
 	until := time.Now().Add(d.cfg.ReservationTTL)
 	for _, a := range ranked {
-		if d.compute.reserve(common.HexToAddress(a), id, int(byID[a].Slots), until) {
+		info := byID[a]
+		d.compute.capacity(common.HexToAddress(a), info)
+		if d.compute.reserve(common.HexToAddress(a), id, holdsPerTask*max(int(info.MaxTasks), int(info.Slots), 1), until) {
 			return common.HexToAddress(a), nil
 		}
 	}

@@ -140,8 +140,11 @@ type NodeInfo struct {
 	LastHeartbeatUnixMs int64                  `protobuf:"varint,10,opt,name=last_heartbeat_unix_ms,json=lastHeartbeatUnixMs,proto3" json:"last_heartbeat_unix_ms,omitempty"`
 	LoadPercent         uint32                 `protobuf:"varint,11,opt,name=load_percent,json=loadPercent,proto3" json:"load_percent,omitempty"`
 	Slots               uint32                 `protobuf:"varint,12,opt,name=slots,proto3" json:"slots,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Tasks a compute node takes at once, running and queued; a gateway
+	// sends it no more until it answers one. 0: slots.
+	MaxTasks      uint32 `protobuf:"varint,13,opt,name=max_tasks,json=maxTasks,proto3" json:"max_tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NodeInfo) Reset() {
@@ -254,6 +257,13 @@ func (x *NodeInfo) GetLoadPercent() uint32 {
 func (x *NodeInfo) GetSlots() uint32 {
 	if x != nil {
 		return x.Slots
+	}
+	return 0
+}
+
+func (x *NodeInfo) GetMaxTasks() uint32 {
+	if x != nil {
+		return x.MaxTasks
 	}
 	return 0
 }
@@ -2567,7 +2577,7 @@ var File_registry_proto protoreflect.FileDescriptor
 
 const file_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x0eregistry.proto\x12\x06ncn.v1\"\xa7\x03\n" +
+	"\x0eregistry.proto\x12\x06ncn.v1\"\xc4\x03\n" +
 	"\bNodeInfo\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12$\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.ncn.v1.NodeRoleR\x04role\x12\x1c\n" +
@@ -2583,7 +2593,8 @@ const file_registry_proto_rawDesc = "" +
 	"\x16last_heartbeat_unix_ms\x18\n" +
 	" \x01(\x03R\x13lastHeartbeatUnixMs\x12!\n" +
 	"\fload_percent\x18\v \x01(\rR\vloadPercent\x12\x14\n" +
-	"\x05slots\x18\f \x01(\rR\x05slots\"k\n" +
+	"\x05slots\x18\f \x01(\rR\x05slots\x12\x1b\n" +
+	"\tmax_tasks\x18\r \x01(\rR\bmaxTasks\"k\n" +
 	"\x13RegisterNodeRequest\x12$\n" +
 	"\x04node\x18\x01 \x01(\v2\x10.ncn.v1.NodeInfoR\x04node\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1c\n" +
