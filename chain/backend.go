@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"net/http"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -37,7 +38,7 @@ type RPCBackend struct {
 // Dial connects to a JSON-RPC endpoint (http, ws or ipc) and checks that it
 // answers with a chain id.
 func Dial(ctx context.Context, url string) (*RPCBackend, error) {
-	c, err := rpc.DialContext(ctx, url)
+	c, err := rpc.DialOptions(ctx, url, rpc.WithHTTPClient(&http.Client{Transport: rpcTransport()}))
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
@@ -47,6 +48,18 @@ func Dial(ctx context.Context, url string) (*RPCBackend, error) {
 		return nil, fmt.Errorf("dial %s: chain id: %w", url, err)
 	}
 	return b, nil
+}
+
+// rpcTransport is the HTTP transport for JSON-RPC over http(s): the
+// default keeps 2 idle connections per host, so a node with dozens of
+// calls in flight opened and closed a connection for most of them; and
+// responses are not gzipped: small JSON answers cost more CPU to compress
+// on the chain and inflate here than they save, on the links a node uses.
+func rpcTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
+	t.DisableCompression = true
+	return t
 }
 
 // RPC returns the JSON-RPC client.

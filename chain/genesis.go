@@ -13,9 +13,12 @@ import (
 // chain the tests start (the simulated backend always uses 1337).
 const DevChainID = 1337
 
-// DevGasLimit is the block gas limit of development chains: room for a
-// batch of a few hundred settlements in one block.
-const DevGasLimit = 60_000_000
+// DevGasLimit is the block gas limit of development chains. The devnet's
+// chain seals at most a block a second under load (devchain.ClockLead),
+// and blocks are packed by the transactions' gas limits, not what they
+// use: 300M gas holds about 900 initiates and completes at their limits,
+// a second of a few hundred paid requests.
+const DevGasLimit = 300_000_000
 
 // DevChainConfig is go-ethereum's all-forks development config pinned at
 // Osaka: later, unreleased forks (state-gas pricing) are switched off, so gas

@@ -109,6 +109,26 @@ type Sender struct {
 	feeMu       sync.Mutex
 	feeAt       time.Time // when tip and feeCap were read; reused for feeTTL
 	tip, feeCap *big.Int
+
+	gasMu sync.Mutex
+	gas   map[callShape]uint64 // gas limits estimated for calls of a shape
+}
+
+// callShape is what a call's gas mostly depends on: the contract, the
+// function and the calldata's length (signature counts, batch sizes).
+type callShape struct {
+	to       common.Address
+	selector [4]byte
+	size     int
+}
+
+// shapeOf is c's shape, and false for a deployment or a plain transfer
+// (estimated every time).
+func shapeOf(c Call) (callShape, bool) {
+	if c.To == nil || len(c.Data) < 4 {
+		return callShape{}, false
+	}
+	return callShape{to: *c.To, selector: [4]byte(c.Data[:4]), size: len(c.Data)}, true
 }
 
 // feeTTL is how long a fee reading is reused: two RPCs fewer per
@@ -186,16 +206,10 @@ func (s *Sender) Submit(ctx context.Context, c Call) (*Pending, error) {
 	}
 	gas := c.Gas
 	if gas == 0 {
-		msg := ethereum.CallMsg{From: s.from, To: c.To, Data: c.Data, Value: value}
-		err := s.retry.do(ctx, func() error {
-			g, err := s.backend.EstimateGas(ctx, msg)
-			gas = g
-			return err
-		})
-		if err != nil {
-			return nil, s.decodeRevert(err)
+		var err error
+		if gas, err = s.gasFor(ctx, c, value); err != nil {
+			return nil, err
 		}
-		gas += gas / 5 // headroom: state may move between estimate and inclusion
 	}
 	tip, feeCap, err := s.fees(ctx)
 	if err != nil {
@@ -233,6 +247,54 @@ func (s *Sender) Submit(ctx context.Context, c Call) (*Pending, error) {
 			return nil, fmt.Errorf("send transaction: %w", err)
 		}
 	}
+}
+
+// gasFor is the gas limit for c, and its revert checked before anything
+// is sent (returned decoded). The first call of a shape is estimated —
+// several executions on the node — and later ones of that shape take its
+// limit after one eth_call: under load estimation was the chain's largest
+// cost. The limit has headroom (half again) for what varies within a
+// shape: storage written for the first time, state moving before
+// inclusion; unused gas is not charged.
+func (s *Sender) gasFor(ctx context.Context, c Call, value *big.Int) (uint64, error) {
+	msg := ethereum.CallMsg{From: s.from, To: c.To, Data: c.Data, Value: value}
+	shape, ok := shapeOf(c)
+	if ok {
+		s.gasMu.Lock()
+		gas, known := s.gas[shape]
+		s.gasMu.Unlock()
+		if known {
+			msg.Gas = gas
+			err := s.retry.do(ctx, func() error {
+				_, err := s.backend.CallContract(ctx, msg, nil)
+				return err
+			})
+			if err != nil {
+				return 0, s.decodeRevert(err)
+			}
+			return gas, nil
+		}
+	}
+	var gas uint64
+	err := s.retry.do(ctx, func() error {
+		g, err := s.backend.EstimateGas(ctx, msg)
+		gas = g
+		return err
+	})
+	if err != nil {
+		return 0, s.decodeRevert(err)
+	}
+	if !ok {
+		return gas + gas/5, nil // headroom: state may move between estimate and inclusion
+	}
+	gas += gas / 2
+	s.gasMu.Lock()
+	if s.gas == nil {
+		s.gas = map[callShape]uint64{}
+	}
+	s.gas[shape] = max(s.gas[shape], gas)
+	s.gasMu.Unlock()
+	return gas, nil
 }
 
 func (s *Sender) syncNonce(ctx context.Context) error {
@@ -292,6 +354,16 @@ func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receip
 				return nil, err
 			}
 			if r.Status != types.ReceiptStatusSuccessful {
+				if r.GasUsed >= tx.Gas() {
+					// Out of gas at the limit a shape's estimate gave:
+					// estimate that shape again next time.
+					if shape, ok := shapeOf(Call{To: tx.To(), Data: tx.Data()}); ok {
+						s.gasMu.Lock()
+						delete(s.gas, shape)
+						s.gasMu.Unlock()
+					}
+					return r, fmt.Errorf("%w: tx %s in block %d ran out of gas (limit %d)", ErrTxFailed, tx.Hash(), r.BlockNumber, tx.Gas())
+				}
 				return r, fmt.Errorf("%w: tx %s in block %d", ErrTxFailed, tx.Hash(), r.BlockNumber)
 			}
 			return r, nil

@@ -56,6 +56,8 @@ type Node struct {
 	provided    map[cid.Cid]struct{}  // kept alive by Run
 	descriptors map[Namespace]*Record // served on the descriptor protocol
 	pingFails   map[peer.ID]int       // consecutive ping failures
+
+	ownMessages sync.Map // keccak256 of messages Publish signed -> struct{}, while they are published
 }
 
 // New builds and starts a node: it listens on cfg.ListenAddrs and answers
