@@ -3,6 +3,7 @@ package devnet_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/chain/bindings/payment"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/client"
 	"github.com/ncn-network/ncn/host/devnet"
@@ -119,6 +122,7 @@ type network struct {
 	contracts *chain.Contracts
 	escrow    *chain.Escrow // pays from the client account
 	addr      string        // the client's address as the API spells it
+	key       *ecdsa.PrivateKey
 	conn      *grpc.ClientConn
 	gw        pb.GatewayClientServiceClient
 	client    *client.Client
@@ -193,6 +197,9 @@ func startNetwork(t *testing.T) (*network, error) {
 		return fail(err)
 	}
 	n.addr = strings.ToLower(n.escrow.Sender().From().Hex())
+	if n.key = chain.DevKey(chain.DevKeyClient); crypto.PubkeyToAddress(n.key.PublicKey) != n.escrow.Sender().From() {
+		return fail(errors.New("the devnet's client is not the dev client key"))
+	}
 	if _, err := n.escrow.Approve(ctx, new(big.Int).Lsh(big.NewInt(1), 200)); err != nil {
 		return fail(err)
 	}
@@ -713,7 +720,18 @@ func TestBadInput(t *testing.T) {
 		// not trusted.
 		_, err = n.gw.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: s.id[:]})
 		wantCode(t, "confirm without paying", err, codes.FailedPrecondition, "holds no deposit")
-		if _, err := n.gw.CancelTask(ctx, &pb.TaskRef{RequestId: s.id[:]}); err != nil {
+		// Only the client cancels: an id is no secret (validators gossip
+		// it), so a bare or a stranger's reference is refused.
+		_, err = n.gw.CancelTask(ctx, &pb.TaskRef{RequestId: s.id[:]})
+		wantCode(t, "cancel without a signature", err, codes.PermissionDenied, "cancel-task must be signed")
+		stranger, _ := crypto.GenerateKey()
+		foreign, err := api.SignTaskRef(stranger, api.KindCancelTask, s.id, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = n.gw.CancelTask(ctx, foreign)
+		wantCode(t, "cancel signed by a stranger", err, codes.PermissionDenied, "not the request's client")
+		if _, err := n.gw.CancelTask(ctx, n.cancelRef(t, s.id)); err != nil {
 			t.Fatal(err)
 		}
 		k.end(ctx, t, s.id, s.quote.Amount, 10*time.Second)
@@ -756,6 +774,16 @@ func TestBadInput(t *testing.T) {
 	if r.Completed != 1 || r.Refunded != 0 {
 		t.Errorf("%d settled, %d refunded: want the one good request settled", r.Completed, r.Refunded)
 	}
+}
+
+// cancelRef is the client's signed reference to cancel request id.
+func (n *network) cancelRef(t *testing.T, id common.Hash) *pb.TaskRef {
+	t.Helper()
+	ref, err := api.SignTaskRef(n.key, api.KindCancelTask, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }
 
 // rawCodec sends bytes as they are: a malformed protobuf message.
@@ -1191,7 +1219,7 @@ func TestGatewayKilled(t *testing.T) {
 		n.waitState(ctx, t, s.id, within, pb.TaskState_TASK_STATE_DISPATCHED)
 		// The client gives up on it; the refund waits for the chain.
 		resumeChain := pause(t, n.Chain)
-		st, err := n.gw.CancelTask(ctx, &pb.TaskRef{RequestId: s.id[:]})
+		st, err := n.gw.CancelTask(ctx, n.cancelRef(t, s.id))
 		if err != nil || st.State != pb.TaskState_TASK_STATE_FAILED {
 			t.Fatalf("cancel a dispatched request: %v %v, want FAILED", st, err)
 		}

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/gateway"
 )
@@ -368,7 +369,13 @@ func TestUnpaidEndings(t *testing.T) {
 	before := h.balances(t, env.Client.Addr)
 
 	st := submit("cancel me")
-	cancelled, err := c.CancelTask(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	_, err := c.CancelTask(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	code(t, "cancel without the client's signature", err, codes.PermissionDenied, "cancel-task must be signed")
+	ref, err := api.SignTaskRef(env.Client.Key, api.KindCancelTask, common.BytesToHash(st.RequestId), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, err := c.CancelTask(ctx, ref)
 	if err != nil || cancelled.State != pb.TaskState_TASK_STATE_CANCELLED {
 		t.Fatalf("cancel: %v, %v", cancelled, err)
 	}

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/gateway"
 	"github.com/ncn-network/ncn/host/ops/opstest"
@@ -109,7 +112,11 @@ func TestMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.CancelTask(ctx, &pb.TaskRef{RequestId: st.RequestId}); err != nil {
+		ref, err := api.SignTaskRef(env.Client.Key, api.KindCancelTask, common.BytesToHash(st.RequestId), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CancelTask(ctx, ref); err != nil {
 			t.Fatal(err)
 		}
 		cancelled++

@@ -305,6 +305,9 @@ func (s *computeService) GetTask(_ context.Context, ref *pb.TaskRef) (*pb.Comput
 	if err != nil {
 		return nil, grpcError(err)
 	}
+	if err := checkTaskRef(api.KindGetTask, ref, rec.ComputeNode, "compute node"); err != nil {
+		return nil, grpcError(err)
+	}
 	if rec.State != StateDispatched {
 		return nil, grpcError(fmt.Errorf("%w: request %s is %s, not dispatched", ErrWrongState, id.Hex(), rec.State))
 	}

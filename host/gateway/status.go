@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -256,6 +258,9 @@ func (d *Daemon) cancelTask(ref *pb.TaskRef) (*pb.InferenceTaskStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTaskRef(api.KindCancelTask, ref, rec.Client, "client"); err != nil {
+		return nil, err
+	}
 	why := func(r *Record) error { r.LastError = "cancelled by the client"; return nil }
 	switch rec.State {
 	case StateQuoted, StateValidated:
@@ -321,4 +326,17 @@ func sortedModels(m map[string]*pb.ModelDescriptor) []*pb.ModelDescriptor {
 	out := slices.Collect(maps.Values(m))
 	slices.SortFunc(out, func(a, b *pb.ModelDescriptor) int { return strings.Compare(a.Id, b.Id) })
 	return out
+}
+
+// checkTaskRef checks that ref is signed for kind by want, the request's
+// party named role.
+func checkTaskRef(kind string, ref *pb.TaskRef, want common.Address, role string) error {
+	signer, err := api.VerifyTaskRef(kind, ref, time.Now())
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrForbidden, err)
+	}
+	if signer != want {
+		return fmt.Errorf("%w: %s signed by %s, not the request's %s", ErrForbidden, kind, lower(signer), role)
+	}
+	return nil
 }

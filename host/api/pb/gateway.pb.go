@@ -698,9 +698,16 @@ func (x *ConfirmPaymentRequest) GetTxHash() string {
 	return ""
 }
 
+// TaskRef names a request. CancelTask must be signed by the request's
+// client and GetTask by its compute node (api.SignTaskRef: EIP-191 over
+// "ncn/<cancel-task|get-task>/v1\n" + 0x request id + "\n" + unix_ms,
+// within api.StreamClockSkew of the gateway's clock); status reads need
+// only the id.
 type TaskRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RequestId     []byte                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	UnixMs        int64                  `protobuf:"varint,2,opt,name=unix_ms,json=unixMs,proto3" json:"unix_ms,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -738,6 +745,20 @@ func (*TaskRef) Descriptor() ([]byte, []int) {
 func (x *TaskRef) GetRequestId() []byte {
 	if x != nil {
 		return x.RequestId
+	}
+	return nil
+}
+
+func (x *TaskRef) GetUnixMs() int64 {
+	if x != nil {
+		return x.UnixMs
+	}
+	return 0
+}
+
+func (x *TaskRef) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
 	}
 	return nil
 }
@@ -1420,10 +1441,12 @@ const file_gateway_proto_rawDesc = "" +
 	"\x15ConfirmPaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\fR\trequestId\x12\x17\n" +
-	"\atx_hash\x18\x02 \x01(\tR\x06txHash\"(\n" +
+	"\atx_hash\x18\x02 \x01(\tR\x06txHash\"_\n" +
 	"\aTaskRef\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\fR\trequestId\"\x9f\x01\n" +
+	"request_id\x18\x01 \x01(\fR\trequestId\x12\x17\n" +
+	"\aunix_ms\x18\x02 \x01(\x03R\x06unixMs\x12\x1c\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"\x9f\x01\n" +
 	"\n" +
 	"TaskUpdate\x12\x1d\n" +
 	"\n" +
