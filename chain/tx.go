@@ -112,6 +112,8 @@ type Sender struct {
 
 	gasMu sync.Mutex
 	gas   map[callShape]uint64 // gas limits estimated for calls of a shape
+
+	heads *headWatch // what waiters for receipts wake on
 }
 
 // callShape is what a call's gas mostly depends on: the contract, the
@@ -160,6 +162,7 @@ func NewSender(ctx context.Context, backend Backend, key *ecdsa.PrivateKey, cfg 
 		retry:   cfg.Retry,
 		log:     log,
 		errABIs: contractABIs(),
+		heads:   newHeadWatch(backend.BlockNumber),
 	}, nil
 }
 
@@ -339,19 +342,28 @@ func (s *Sender) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 	return tip, feeCap, err
 }
 
-// wait polls for the receipt, resending the same signed transaction now and
-// then in case the node dropped it.
+// wait waits for the receipt — asking once now and once per new block —
+// resending the same signed transaction now and then in case the node
+// dropped it.
 func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
-	poll := 5 * time.Millisecond
-	resend := time.Now().Add(10 * time.Second)
+	s.heads.join()
+	defer s.heads.leave()
+	resend := time.NewTimer(10 * time.Second)
+	defer resend.Stop()
 	for {
+		_, pollErr, moved := s.heads.current()
+		if pollErr != nil && !isTransient(pollErr) {
+			return nil, fmt.Errorf("wait for %s: head: %w", tx.Hash(), pollErr)
+		}
 		r, err := s.backend.TransactionReceipt(ctx, tx.Hash())
 		if err == nil {
 			// geth indexes a block's receipts a moment before it moves the
 			// head to that block: wait for the head, so that a call made
 			// next on "latest" sees this transaction's effects.
-			if err := s.awaitHead(ctx, r.BlockNumber); err != nil {
-				return nil, err
+			if r.BlockNumber != nil {
+				if err := s.heads.atLeast(ctx, r.BlockNumber.Uint64()); err != nil {
+					return nil, fmt.Errorf("wait for head %s: %w", r.BlockNumber, err)
+				}
 			}
 			if r.Status != types.ReceiptStatusSuccessful {
 				if r.GasUsed >= tx.Gas() {
@@ -371,38 +383,15 @@ func (s *Sender) wait(ctx context.Context, tx *types.Transaction) (*types.Receip
 		if !errors.Is(err, ethereum.NotFound) && !isTransient(err) {
 			return nil, fmt.Errorf("receipt of %s: %w", tx.Hash(), err)
 		}
-		if time.Now().After(resend) {
-			if err := s.backend.SendTransaction(ctx, tx); err != nil && !isAlreadyKnown(err) && !isNonceTooLow(err) {
-				s.log.Warn("rebroadcast failed", "tx", tx.Hash(), "err", err)
-			}
-			resend = time.Now().Add(10 * time.Second)
-		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("wait for %s: %w", tx.Hash(), ctx.Err())
-		case <-time.After(poll):
-		}
-		poll = min(poll*2, 500*time.Millisecond)
-	}
-}
-
-// awaitHead polls until the chain's head is at least block n.
-func (s *Sender) awaitHead(ctx context.Context, n *big.Int) error {
-	if n == nil {
-		return nil
-	}
-	for {
-		head, err := s.backend.BlockNumber(ctx)
-		if err == nil && head >= n.Uint64() {
-			return nil
-		}
-		if err != nil && !isTransient(err) {
-			return fmt.Errorf("head after receipt: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for head %s: %w", n, ctx.Err())
-		case <-time.After(time.Millisecond):
+		case <-moved:
+		case <-resend.C:
+			if err := s.backend.SendTransaction(ctx, tx); err != nil && !isAlreadyKnown(err) && !isNonceTooLow(err) {
+				s.log.Warn("rebroadcast failed", "tx", tx.Hash(), "err", err)
+			}
+			resend.Reset(10 * time.Second)
 		}
 	}
 }

@@ -162,7 +162,7 @@ func (n *Node) Join(name string, validate TopicValidator) error {
 	}
 	v := func(ctx context.Context, from peer.ID, pm *pubsub.Message) pubsub.ValidationResult {
 		var self bool
-		if pm.Local {
+		if pm.ReceivedFrom == n.host.ID() { // published here (pm.Local is only for WithLocalPublication)
 			_, self = n.ownMessages.LoadAndDelete(crypto.Keccak256Hash(pm.Data))
 		}
 		m, signer, err := n.checkMessage(full, pm.Data, self)
