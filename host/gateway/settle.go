@@ -347,7 +347,9 @@ func (d *Daemon) stepSettle(ctx context.Context, rec Record) error {
 	if _, err := p.Wait(ctx); err != nil {
 		return fmt.Errorf("completeInferenceRequest %s: %w", tx.Hex(), err)
 	}
-	return d.settled(ctx, rec, StateCompletionValidated)
+	// Our completeInferenceRequest succeeded: it is the settlement, no
+	// need to look for its event.
+	return d.recordSettled(rec, StateCompletionValidated, tx)
 }
 
 // settled records a settlement the chain has, from state from.
@@ -358,6 +360,11 @@ func (d *Daemon) settled(ctx context.Context, rec Record, from State) error {
 	} else if tx == (common.Hash{}) {
 		return err
 	}
+	return d.recordSettled(rec, from, tx)
+}
+
+// recordSettled moves rec from state from to settled by transaction tx.
+func (d *Daemon) recordSettled(rec Record, from State, tx common.Hash) error {
 	if _, err := d.transition(rec.ID, from, StateSettled, func(r *Record) error { r.CompleteTx = tx; return nil }); err != nil {
 		return err
 	}
