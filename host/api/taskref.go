@@ -18,8 +18,9 @@ import (
 // request's status, but cancelling it takes its client's signature and
 // reading its task (the client's input) its compute node's.
 const (
-	KindCancelTask = "cancel-task"
-	KindGetTask    = "get-task"
+	KindCancelTask   = "cancel-task"
+	KindGetTask      = "get-task"
+	KindStreamTokens = "stream-tokens"
 )
 
 // ErrTaskRefAuth is a TaskRef that does not prove who sent it: unsigned,
@@ -60,4 +61,25 @@ func VerifyTaskRef(kind string, ref *pb.TaskRef, now time.Time) (common.Address,
 		return common.Address{}, fmt.Errorf("%w: %w", ErrTaskRefAuth, err)
 	}
 	return signer, nil
+}
+
+// TaskErrorDigest is what a compute node signs to report that request
+// id's task failed with message msg: EIP-191 over
+//
+//	"ncn/task-error/v1\n" + 0x request id (lowercase hex) + "\n" + msg
+//
+// A failure report refunds a paid request, so only the node the task went
+// to may make one.
+func TaskErrorDigest(id common.Hash, msg string) common.Hash {
+	return common.BytesToHash(accounts.TextHash(fmt.Appendf(nil, "ncn/task-error/v1\n%s\n%s", id.Hex(), msg)))
+}
+
+// SignTaskError is key's signature of a failure report.
+func SignTaskError(key *ecdsa.PrivateKey, id common.Hash, msg string) ([]byte, error) {
+	return chain.Sign(key, TaskErrorDigest(id, msg))
+}
+
+// TaskErrorSigner recovers who signed a failure report.
+func TaskErrorSigner(id common.Hash, msg string, sig []byte) (common.Address, error) {
+	return chain.Recover(TaskErrorDigest(id, msg), sig)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/gpu/worker/workertest"
+	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute"
 	"github.com/ncn-network/ncn/host/compute/computetest"
@@ -117,8 +118,12 @@ func checkFailed(t *testing.T, r *pb.ComputeResult, want string) {
 	if !strings.Contains(r.Error, want) {
 		t.Fatalf("result error %q, want it to say %q", r.Error, want)
 	}
-	if len(r.Result) != 0 || len(r.Signature) != 0 || len(r.ResultHash) != 0 {
-		t.Fatalf("a failed result carries output %q, hash %x, signature %x", r.Result, r.ResultHash, r.Signature)
+	if len(r.Result) != 0 || len(r.ResultHash) != 0 {
+		t.Fatalf("a failed result carries output %q, hash %x", r.Result, r.ResultHash)
+	}
+	// Signed by the node: a failure report refunds the client.
+	if signer, err := api.TaskErrorSigner(common.BytesToHash(r.RequestId), r.Error, r.Signature); err != nil || signer != common.HexToAddress(r.ComputeNode) {
+		t.Fatalf("the failure report is signed by %s (%v), not the node %s", signer.Hex(), err, r.ComputeNode)
 	}
 }
 
@@ -245,6 +250,11 @@ func TestNode(t *testing.T) {
 		}
 		if len(chunks) < 2 || text.String() != string(r.Result) {
 			t.Fatalf("%d chunks making %q, result %q", len(chunks), text.String(), r.Result)
+		}
+		// The first chunk proves the node: a gateway relays no one else's.
+		first := chunks[0]
+		if signer, err := api.VerifyTaskRef(api.KindStreamTokens, &pb.TaskRef{RequestId: first.RequestId, UnixMs: first.UnixMs, Signature: first.Signature}, time.Now()); err != nil || signer != addr {
+			t.Fatalf("the first chunk is signed by %s (%v), want the node %s", signer.Hex(), err, addr.Hex())
 		}
 		// Without stream, no tokens.
 		id = computetest.NewRequestID()

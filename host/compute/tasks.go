@@ -119,7 +119,13 @@ func (n *Node) run(log *slog.Logger, t *pb.ComputeTask) *pb.ComputeResult {
 	fail := func(err error) *pb.ComputeResult {
 		log.Warn("task failed", "err", err)
 		failed = err
-		return &pb.ComputeResult{RequestId: t.RequestId, ComputeNode: n.addrHex, Error: err.Error()}
+		// Signed: a failure report refunds the client, so the gateway
+		// takes it from this node only.
+		sig, serr := api.SignTaskError(n.cfg.Key, common.BytesToHash(t.RequestId), err.Error())
+		if serr != nil {
+			log.Error("sign the failure report", "err", serr)
+		}
+		return &pb.ComputeResult{RequestId: t.RequestId, ComputeNode: n.addrHex, Error: err.Error(), Signature: sig}
 	}
 	if len(t.RequestId) != common.HashLength {
 		return fail(fmt.Errorf("%w: request id is %d bytes, want %d", ErrBadTask, len(t.RequestId), common.HashLength))
@@ -315,7 +321,16 @@ func (s *tokenStream) send(text string) {
 		}
 		s.stream, s.cancel = st, cancel
 	}
-	err := s.stream.Send(&pb.TokenChunk{RequestId: s.id, ComputeNode: s.n.addrHex, Index: s.sent, Text: text})
+	c := &pb.TokenChunk{RequestId: s.id, ComputeNode: s.n.addrHex, Index: s.sent, Text: text}
+	if s.sent == 0 {
+		ref, err := api.SignTaskRef(s.n.cfg.Key, api.KindStreamTokens, common.BytesToHash(s.id), time.Now())
+		if err != nil {
+			s.fail(err)
+			return
+		}
+		c.UnixMs, c.Signature = ref.UnixMs, ref.Signature
+	}
+	err := s.stream.Send(c)
 	if err != nil {
 		s.fail(err)
 		return

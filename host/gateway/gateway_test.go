@@ -410,3 +410,70 @@ func TestUnpaidEndings(t *testing.T) {
 		t.Fatalf("in flight: %v, %v", inflight, err)
 	}
 }
+
+// TestOnlyTheNodeSpeaksForItsTask: while a paid request runs, nobody but
+// its compute node may report it failed (which would refund it), stream
+// output to its client or read its task — a request id and the node's
+// address are public (gossip, the escrow's events). The request then
+// settles as the node answers.
+func TestOnlyTheNodeSpeaksForItsTask(t *testing.T) {
+	h := newHarness(t)
+	d := h.startGateway(t, h.gatewayConfig(t.TempDir()))
+	release := make(chan struct{})
+	startCompute(t, h, func() string { return d.GRPCAddr }, func(*pb.ComputeTask) ([]byte, string) {
+		<-release
+		return label, ""
+	})
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model, Input: []byte("a picture")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Client.Escrow.Initiate(ctx, payment(t, st.Payment)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_DISPATCHED)
+	id := common.BytesToHash(st.RequestId)
+	node := strings.ToLower(env.Compute.Addr.Hex())
+	stranger, _ := crypto.GenerateKey()
+
+	_, err = c.SubmitResult(ctx, &pb.ComputeResult{RequestId: st.RequestId, ComputeNode: node, Error: "out of memory"})
+	code(t, "an unsigned failure report", err, codes.PermissionDenied, "failure report must carry")
+	sig, _ := api.SignTaskError(stranger, id, "out of memory")
+	_, err = c.SubmitResult(ctx, &pb.ComputeResult{RequestId: st.RequestId, ComputeNode: node, Error: "out of memory", Signature: sig})
+	code(t, "a stranger's failure report", err, codes.PermissionDenied, "failure report must carry")
+
+	ts, err := c.StreamTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ts.Send(&pb.TokenChunk{RequestId: st.RequestId, ComputeNode: node, Text: "spoofed"})
+	_, err = ts.CloseAndRecv()
+	code(t, "an unsigned token stream", err, codes.PermissionDenied, "stream-tokens must be signed")
+	ref, _ := api.SignTaskRef(stranger, api.KindStreamTokens, id, time.Now())
+	ts, err = c.StreamTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ts.Send(&pb.TokenChunk{RequestId: st.RequestId, ComputeNode: node, Text: "spoofed", UnixMs: ref.UnixMs, Signature: ref.Signature})
+	_, err = ts.CloseAndRecv()
+	code(t, "a stranger's token stream", err, codes.PermissionDenied, "not the request's compute node")
+
+	_, err = c.GetTask(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	code(t, "an unsigned GetTask", err, codes.PermissionDenied, "get-task must be signed")
+	own, _ := api.SignTaskRef(env.Compute.Key, api.KindGetTask, id, time.Now())
+	if task, err := c.GetTask(ctx, own); err != nil || !bytes.Equal(task.RequestId, st.RequestId) {
+		t.Fatalf("the node's own GetTask: %v, %v", task, err)
+	}
+
+	close(release)
+	end := waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+	if !bytes.Equal(end.Result, label) {
+		t.Fatalf("settled with %q, want %q", end.Result, label)
+	}
+}

@@ -469,13 +469,19 @@ func (c *computeNode) serve(ctx context.Context, client pb.GatewayComputeService
 				if ts, err := client.StreamTokens(ctx); err == nil {
 					addr := strings.ToLower(crypto.PubkeyToAddress(c.key.PublicKey).Hex())
 					half := len(out) / 2
+					ref, _ := api.SignTaskRef(c.key, api.KindStreamTokens, common.BytesToHash(task.RequestId), time.Now())
 					for i, part := range []string{string(out[:half]), string(out[half:])} {
-						ts.Send(&pb.TokenChunk{RequestId: task.RequestId, ComputeNode: addr, Index: uint32(i), Text: part})
+						chunk := &pb.TokenChunk{RequestId: task.RequestId, ComputeNode: addr, Index: uint32(i), Text: part}
+						if i == 0 {
+							chunk.UnixMs, chunk.Signature = ref.UnixMs, ref.Signature
+						}
+						ts.Send(chunk)
 					}
 					ts.CloseAndRecv()
 				}
 			}
-			r := &pb.ComputeResult{RequestId: task.RequestId, ComputeNode: strings.ToLower(crypto.PubkeyToAddress(c.key.PublicKey).Hex()), Error: fail}
+			sig, _ := api.SignTaskError(c.key, common.BytesToHash(task.RequestId), fail)
+			r := &pb.ComputeResult{RequestId: task.RequestId, ComputeNode: strings.ToLower(crypto.PubkeyToAddress(c.key.PublicKey).Hex()), Error: fail, Signature: sig}
 			if fail == "" {
 				r = signResult(c.key, c.domain, common.BytesToHash(task.RequestId), out, 12)
 			}

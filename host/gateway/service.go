@@ -230,6 +230,10 @@ func (d *Daemon) result(r *pb.ComputeResult) error {
 		return fmt.Errorf("%w: request %s is %s: no result expected", ErrWrongState, id.Hex(), rec.State)
 	}
 	if r.Error != "" {
+		// A failure refunds the client: only the node may report one.
+		if signer, err := api.TaskErrorSigner(id, r.Error, r.Signature); err != nil || signer != node {
+			return fmt.Errorf("%w: a failure report must carry %s's signature of it (api.SignTaskError)", ErrForbidden, lower(node))
+		}
 		d.fail(rec, fmt.Errorf("compute node %s reported: %s", lower(node), r.Error))
 		return nil
 	}
@@ -286,6 +290,12 @@ func (s *computeService) StreamTokens(stream grpc.ClientStreamingServer[pb.Token
 			}
 			if rec.State != StateDispatched || !common.IsHexAddress(c.ComputeNode) || common.HexToAddress(c.ComputeNode) != rec.ComputeNode {
 				return grpcError(fmt.Errorf("%w: request %s is not dispatched to %s", ErrForbidden, id.Hex(), c.ComputeNode))
+			}
+			// The node proves itself once per request and stream: the
+			// chunks go to the client as the model's output.
+			ref := &pb.TaskRef{RequestId: c.RequestId, UnixMs: c.UnixMs, Signature: c.Signature}
+			if err := checkTaskRef(api.KindStreamTokens, ref, rec.ComputeNode, "compute node"); err != nil {
+				return grpcError(err)
 			}
 			cur = id
 		}

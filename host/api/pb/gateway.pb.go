@@ -1140,14 +1140,16 @@ func (x *ComputeTask) GetStream() bool {
 }
 
 type ComputeResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     []byte                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ComputeNode   string                 `protobuf:"bytes,2,opt,name=compute_node,json=computeNode,proto3" json:"compute_node,omitempty"`
-	Result        []byte                 `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
-	ResultHash    []byte                 `protobuf:"bytes,4,opt,name=result_hash,json=resultHash,proto3" json:"result_hash,omitempty"` // keccak256(result)
-	ExecMillis    uint64                 `protobuf:"varint,5,opt,name=exec_millis,json=execMillis,proto3" json:"exec_millis,omitempty"`
-	Signature     []byte                 `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"` // EIP-712 ComputeResult by the compute node
-	Error         string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`         // the task failed: no result, no signature
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   []byte                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ComputeNode string                 `protobuf:"bytes,2,opt,name=compute_node,json=computeNode,proto3" json:"compute_node,omitempty"`
+	Result      []byte                 `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	ResultHash  []byte                 `protobuf:"bytes,4,opt,name=result_hash,json=resultHash,proto3" json:"result_hash,omitempty"` // keccak256(result)
+	ExecMillis  uint64                 `protobuf:"varint,5,opt,name=exec_millis,json=execMillis,proto3" json:"exec_millis,omitempty"`
+	// EIP-712 ComputeResult by the compute node; with error set, its
+	// EIP-191 signature of the failure instead (api.SignTaskError).
+	Signature     []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	Error         string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"` // the task failed: no result
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1268,11 +1270,16 @@ func (*SubmitResultResponse) Descriptor() ([]byte, []int) {
 }
 
 type TokenChunk struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     []byte                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ComputeNode   string                 `protobuf:"bytes,2,opt,name=compute_node,json=computeNode,proto3" json:"compute_node,omitempty"`
-	Index         uint32                 `protobuf:"varint,3,opt,name=index,proto3" json:"index,omitempty"`
-	Text          string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   []byte                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ComputeNode string                 `protobuf:"bytes,2,opt,name=compute_node,json=computeNode,proto3" json:"compute_node,omitempty"`
+	Index       uint32                 `protobuf:"varint,3,opt,name=index,proto3" json:"index,omitempty"`
+	Text        string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// On the first chunk of a request on a stream: the compute node's
+	// api.SignTaskRef for "stream-tokens" (later chunks of that request on
+	// the same stream ride on it).
+	UnixMs        int64  `protobuf:"varint,5,opt,name=unix_ms,json=unixMs,proto3" json:"unix_ms,omitempty"`
+	Signature     []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1333,6 +1340,20 @@ func (x *TokenChunk) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *TokenChunk) GetUnixMs() int64 {
+	if x != nil {
+		return x.UnixMs
+	}
+	return 0
+}
+
+func (x *TokenChunk) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
 }
 
 type StreamTokensResponse struct {
@@ -1488,14 +1509,16 @@ const file_gateway_proto_rawDesc = "" +
 	"execMillis\x12\x1c\n" +
 	"\tsignature\x18\x06 \x01(\fR\tsignature\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\"\x16\n" +
-	"\x14SubmitResultResponse\"x\n" +
+	"\x14SubmitResultResponse\"\xaf\x01\n" +
 	"\n" +
 	"TokenChunk\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\fR\trequestId\x12!\n" +
 	"\fcompute_node\x18\x02 \x01(\tR\vcomputeNode\x12\x14\n" +
 	"\x05index\x18\x03 \x01(\rR\x05index\x12\x12\n" +
-	"\x04text\x18\x04 \x01(\tR\x04text\"\x16\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x17\n" +
+	"\aunix_ms\x18\x05 \x01(\x03R\x06unixMs\x12\x1c\n" +
+	"\tsignature\x18\x06 \x01(\fR\tsignature\"\x16\n" +
 	"\x14StreamTokensResponse*\xe0\x02\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
