@@ -74,7 +74,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench PreprocessingQuorum -benchtime 500x ./host/registry/
 	$(GO) test -run '^$$' -bench Discovery -benchtime 50x ./p2p/
 	$(GO) test -run '^$$' -bench GossipDelivery -benchtime 500x ./p2p/
-	$(GO) test -run '^$$' -bench DevnetPaidRequests -benchtime 100x ./host/devnet/
+	$(GO) test -run '^$$' -bench DevnetPaidRequests -benchtime 1500x ./host/devnet/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build
