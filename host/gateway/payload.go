@@ -43,18 +43,19 @@ func (l *Ledger) PutPayload(id common.Hash, part string, data []byte) error {
 	if len(data) > maxPayload {
 		return fmt.Errorf("%w: payload %s of %d bytes, limit %d", ErrInvalidRecord, part, len(data), maxPayload)
 	}
-	err := l.db.Update(func(tx *bbolt.Tx) error {
+	// Through write, so concurrent requests' payloads share a commit too.
+	err := l.write(func(tx *bbolt.Tx) (error, error) {
 		if tx.Bucket(bucketRequests).Get(id[:]) == nil {
-			return fmt.Errorf("%w: %x", ErrNotFound, id)
+			return fmt.Errorf("%w: %x", ErrNotFound, id), nil
 		}
 		b, err := tx.CreateBucketIfNotExists(bucketPayloads)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return b.Put(payloadKey(id, part), data)
+		return nil, b.Put(payloadKey(id, part), data)
 	})
 	if err != nil {
-		return fmt.Errorf("gateway ledger: put %s of %x: %w", part, id[:8], err)
+		return fmt.Errorf("put %s of %x: %w", part, id[:8], err)
 	}
 	return nil
 }
