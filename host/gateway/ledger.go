@@ -19,6 +19,7 @@ var (
 	bucketInFlight = []byte("inflight")           // id -> state name, for every non-terminal request
 	bucketKeys     = []byte("idempotency")        // client|key -> id|params hash
 	bucketExpiry   = []byte("idempotency-expiry") // terminal-at (unix ns, big endian)|client|key -> nothing
+	bucketEnded    = []byte("ended")              // terminal-at (unix ns, big endian)|id -> nothing, until Prune drops its payloads
 
 	keyFormat    = []byte("format")
 	ledgerFormat = []byte("ncn-gateway-ledger/1")
@@ -33,7 +34,8 @@ type Config struct {
 	// KeyTTL is how long an idempotency key stays bound to its request
 	// once the request is terminal; Sweep forgets older ones, after which
 	// the same key starts a new request. Keys of requests in flight never
-	// expire. Default 24h.
+	// expire. It is also how long a terminal request keeps its payloads
+	// (input, result, signatures) before Prune drops them. Default 24h.
 	KeyTTL time.Duration
 
 	// BatchDelay, if positive, lets concurrent writes share one bbolt
@@ -120,7 +122,7 @@ func Open(cfg Config) (*Ledger, error) {
 				return err
 			}
 		}
-		for _, b := range [][]byte{bucketRequests, bucketInFlight, bucketKeys, bucketExpiry} {
+		for _, b := range [][]byte{bucketRequests, bucketInFlight, bucketKeys, bucketExpiry, bucketEnded} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -409,6 +411,9 @@ func (l *Ledger) change(id common.Hash, from, to State, mutate func(*Record) err
 			if err := inflight.Delete(id[:]); err != nil {
 				return nil, err
 			}
+			if err := tx.Bucket(bucketEnded).Put(expiryKey(now, id[:]), nil); err != nil {
+				return nil, err
+			}
 			if next.IdempotencyKey != "" {
 				k := expiryKey(now, keyIndex(next.Client, next.IdempotencyKey))
 				if err := tx.Bucket(bucketExpiry).Put(k, nil); err != nil {
@@ -517,6 +522,57 @@ func (l *Ledger) Sweep() (int, error) {
 		})
 		if err != nil {
 			return total, fmt.Errorf("gateway ledger sweep: %w", err)
+		}
+		total += n
+		if n < l.sweepChunk {
+			return total, nil
+		}
+	}
+}
+
+// Prune drops the payloads — input, result, signatures — of requests
+// terminal for longer than Config.KeyTTL and returns how many requests it
+// pruned. Their records stay (state, history, hashes, transactions); a
+// status read answers without the result from then on. Call it now and
+// then, as Sweep: without it a busy gateway's file only grows.
+func (l *Ledger) Prune() (int, error) {
+	cutoff := l.now().Add(-l.cfg.KeyTTL).UnixNano()
+	total := 0
+	for {
+		n := 0
+		err := l.db.Update(func(tx *bbolt.Tx) error {
+			n = 0
+			ended, payloads := tx.Bucket(bucketEnded), tx.Bucket(bucketPayloads)
+			var due [][]byte
+			c := ended.Cursor()
+			for k, _ := c.First(); k != nil && len(due) < l.sweepChunk; k, _ = c.Next() {
+				if len(k) != 8+common.HashLength {
+					return fmt.Errorf("%w: ended entry of %d bytes", ErrCorrupt, len(k))
+				}
+				if int64(binary.BigEndian.Uint64(k)) > cutoff {
+					break
+				}
+				due = append(due, bytes.Clone(k))
+			}
+			for _, k := range due {
+				if payloads != nil {
+					prefix := append(bytes.Clone(k[8:]), 0)
+					pc := payloads.Cursor()
+					for pk, _ := pc.Seek(prefix); pk != nil && bytes.HasPrefix(pk, prefix); pk, _ = pc.Seek(prefix) {
+						if err := payloads.Delete(pk); err != nil {
+							return err
+						}
+					}
+				}
+				if err := ended.Delete(k); err != nil {
+					return err
+				}
+			}
+			n = len(due)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("gateway ledger prune: %w", err)
 		}
 		total += n
 		if n < l.sweepChunk {

@@ -603,3 +603,63 @@ func TestDecodeRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestPrune: a terminal request's payloads go once it has been terminal
+// for the key TTL, in chunks; its record stays; a request in flight keeps
+// its payloads however old; another request's payloads are untouched.
+func TestPrune(t *testing.T) {
+	clk := newClock()
+	l := openTest(t, Config{Now: clk.Now, KeyTTL: time.Hour})
+	l.sweepChunk = 2
+	params := HashParams([]byte("p"))
+	var ended []Record
+	for i := range 5 {
+		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []string{partTask, partResult} {
+			if err := l.PutPayload(r.ID, part, []byte(part)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drive(t, l, r.ID, StateQuoted, StateCancelled)
+		ended = append(ended, r)
+	}
+	live, _, err := l.Create("live", params, testRecord(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PutPayload(live.ID, partTask, []byte("task")); err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Advance(59 * time.Minute)
+	if n, err := l.Prune(); n != 0 || err != nil {
+		t.Fatalf("prune before the TTL: %d, %v", n, err)
+	}
+	clk.Advance(2 * time.Minute)
+	if n, err := l.Prune(); n != len(ended) || err != nil {
+		t.Fatalf("prune after the TTL: %d, %v; want %d", n, err, len(ended))
+	}
+	for _, r := range ended {
+		for _, part := range []string{partTask, partResult} {
+			if _, err := l.Payload(r.ID, part); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("%s of a pruned request: %v", part, err)
+			}
+		}
+		if got, err := l.Get(r.ID); err != nil || got.State != StateCancelled {
+			t.Fatalf("a pruned request's record: %v, %v", got.State, err)
+		}
+	}
+	clk.Advance(1000 * time.Hour)
+	if n, err := l.Prune(); n != 0 || err != nil {
+		t.Fatalf("second prune: %d, %v", n, err)
+	}
+	if b, err := l.Payload(live.ID, partTask); err != nil || string(b) != "task" {
+		t.Fatalf("a request in flight lost its payload: %q, %v", b, err)
+	}
+	if err := l.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -214,13 +214,38 @@ func (d *Daemon) eventTx(ctx context.Context, event string, id, hint common.Hash
 // unpaid requests expiring, tasks past their deadline, late payments of
 // cancelled requests, old quotes.
 func (d *Daemon) poll() {
+	var swept time.Time
 	for d.sleep(d.cfg.PollInterval) {
 		now := time.Now()
+		if now.Sub(swept) >= sweepInterval {
+			d.sweepLedger()
+			swept = now
+		}
 		d.quotes.purge(now)
 		d.watchPayments(now)
 		for _, t := range d.compute.overdue(now) {
 			d.timeout(common.BytesToHash(t.RequestId))
 		}
+	}
+}
+
+// sweepInterval is how often the ledger forgets old idempotency keys and
+// old requests' payloads.
+const sweepInterval = time.Hour
+
+// sweepLedger unbinds expired idempotency keys and drops the payloads of
+// requests ended longer ago than the key TTL.
+func (d *Daemon) sweepLedger() {
+	keys, err := d.ledger.Sweep()
+	if err != nil {
+		d.log.Error("ledger sweep", "err", err)
+	}
+	pruned, err := d.ledger.Prune()
+	if err != nil {
+		d.log.Error("ledger prune", "err", err)
+	}
+	if keys > 0 || pruned > 0 {
+		d.log.Info("ledger swept", "idempotency_keys", keys, "requests_pruned", pruned)
 	}
 }
 
