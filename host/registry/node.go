@@ -50,6 +50,7 @@ type Node struct {
 	state    *state         // nil without Config.StatePath
 	bg       sync.WaitGroup // background scoring and replication
 	publish  func(topic string, payload []byte)
+	batcher  *gossipBatcher  // reputation and mempool messages; set by Replicate
 	net      Network         // set by Replicate
 	finder   Finder          // set by Replicate
 	replCtx  context.Context // replication's lifetime

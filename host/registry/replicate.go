@@ -106,6 +106,7 @@ func (r *Node) Replicate(ctx context.Context, net Network, cfg ReplicateConfig) 
 			r.cfg.Logger.Warn("gossip publish failed", "topic", topic, "err", err)
 		}
 	}
+	r.batcher = newGossipBatcher(r.publish)
 	for name, sub := range subs {
 		r.bg.Add(1)
 		go func() {
@@ -177,7 +178,13 @@ func (r *Node) gossipJSON(topic string, v any) {
 		return
 	}
 	b, err := json.Marshal(v)
-	if err == nil {
+	if err != nil {
+		return
+	}
+	switch topic {
+	case p2p.TopicReputation, p2p.TopicMempool:
+		r.batcher.add(topic, b)
+	default:
 		r.publish(topic, b)
 	}
 }
@@ -301,6 +308,27 @@ func (r *Node) apply(topic string, payload []byte) error {
 			}
 			return r.nodes.Deregister(&req)
 		}
+	case p2p.TopicReputation, p2p.TopicMempool:
+		msgs, err := unbatch(payload)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
+		var errs []error
+		for _, m := range msgs {
+			if err := r.applyOne(topic, m); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	case p2p.TopicEvidence:
+		return r.applyEvidence(payload)
+	}
+	return nil
+}
+
+// applyOne applies one reputation scoring or mempool entry.
+func (r *Node) applyOne(topic string, payload []byte) error {
+	switch topic {
 	case p2p.TopicReputation:
 		var m reputationMsg
 		if err := json.Unmarshal(payload, &m); err != nil {
@@ -321,8 +349,6 @@ func (r *Node) apply(topic string, payload []byte) error {
 			}
 			r.ledger.Add(Event{Node: addr, RequestID: m.RequestID, Outcome: m.Outcomes[i], AtMillis: m.AtMillis})
 		}
-	case p2p.TopicEvidence:
-		return r.applyEvidence(payload)
 	case p2p.TopicMempool:
 		var m mempoolMsg
 		if err := json.Unmarshal(payload, &m); err != nil {
