@@ -2,15 +2,22 @@ package devnet_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/chain/bindings/payment"
 	"github.com/ncn-network/ncn/host/devnet"
 )
 
@@ -68,6 +75,123 @@ func BenchmarkDevnetPaidRequests(b *testing.B) {
 	floor := cryptoFloor(b)
 	b.ReportMetric(ms(floor), "crypto-floor-ms")
 	b.ReportMetric(all/ms(floor), "cpu/floor")
+
+	// The chain alone, same run: the same transactions (an initiate with 3
+	// validator signatures and a complete with the compute node's and 3
+	// Completion signatures per request), signed ahead and sent as fast
+	// as it takes them. The gateway stops first: its key sends the
+	// completes.
+	if err := n.Gateway.Stop(20 * time.Second); err != nil {
+		b.Fatal(err)
+	}
+	pairs := chainPairsPerSecond(b, n, min(b.N, 1000))
+	b.ReportMetric(pairs, "chain-alone-pairs/s")
+	b.ReportMetric(float64(r.Completed)/r.Elapsed.Seconds()/pairs, "devnet/chain")
+}
+
+// chainPairsPerSecond has the devnet's chain take k requests' initiates
+// and completes straight from their accounts, pipelined (all initiates,
+// then all completes), and returns requests per second.
+func chainPairsPerSecond(b *testing.B, n *devnet.Net, k int) float64 {
+	ctx := context.Background()
+	c, err := n.DialChain(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dom, err := c.Domain(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	escrow := func(role string) *chain.Escrow {
+		e, err := n.Escrow(ctx, c, role)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
+	}
+	key := func(role string) *ecdsa.PrivateKey {
+		a, ok := n.Manifest.Account(role)
+		if !ok {
+			b.Fatalf("no %s account", role)
+		}
+		k, err := chain.LoadKey(a.Keystore, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		return k
+	}
+	client, gateway := escrow("client"), escrow("gateway")
+	if _, err := client.Approve(ctx, new(big.Int).Lsh(big.NewInt(1), 200)); err != nil {
+		b.Fatal(err)
+	}
+	compute := key("compute")
+	quorum := []*ecdsa.PrivateKey{key("validator-1"), key("validator-2"), key("validator-3")}
+	head, err := c.Backend().HeaderByNumber(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	payABI := payment.NewInferencePayment()
+	ps := make([]chain.Payment, k)
+	completes := make([][]byte, k)
+	for i := range ps {
+		p := chain.Payment{RequestID: crypto.Keccak256Hash([]byte("chain-alone"), big.NewInt(int64(i)).Bytes(), head.Hash().Bytes()),
+			SubnetID: common.HexToHash("0x5b"), ModelID: common.HexToHash("0x6d"), ConfigHash: common.HexToHash("0xc0"),
+			ExpiresAt: head.Time + 3600,
+			Tree:      chain.DefaultSplit(big.NewInt(1_000_000), crypto.PubkeyToAddress(compute.PublicKey), gateway.Sender().From())}
+		if p.Signatures, err = dom.SignAll(p.Message(client.Sender().From()).StructHash(), quorum...); err != nil {
+			b.Fatal(err)
+		}
+		ps[i] = p
+		cr := chain.ComputeResult{RequestID: p.RequestID, ResultHash: common.Hash{1}, ComputeNode: p.Tree.ComputeNode, ExecMillis: 5}
+		computeSig, err := chain.Sign(compute, dom.Digest(cr.StructHash()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sigs, err := dom.SignAll(chain.Completion(cr).StructHash(), quorum...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		completes[i] = payABI.PackCompleteInferenceRequest(p.RequestID, cr.ResultHash, cr.ExecMillis, computeSig, sigs)
+	}
+	start := time.Now()
+	wait := func(pending []*chain.Pending) {
+		for _, p := range pending {
+			if _, err := p.Wait(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	// Submitted from 16 goroutines: a Sender checks each call (eth_call)
+	// outside its nonce lock, so the chain, not one round trip at a time,
+	// sets the pace.
+	submit := func(send func(i int) (*chain.Pending, error)) []*chain.Pending {
+		pending := make([]*chain.Pending, k)
+		errs := make([]error, k)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range 16 {
+			wg.Go(func() {
+				for i := range next {
+					pending[i], errs[i] = send(i)
+				}
+			})
+		}
+		for i := range k {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+		return pending
+	}
+	wait(submit(func(i int) (*chain.Pending, error) { return client.SubmitInitiate(ctx, ps[i]) }))
+	to := c.Addresses.Payment
+	wait(submit(func(i int) (*chain.Pending, error) {
+		return gateway.Sender().Submit(ctx, chain.Call{To: &to, Data: completes[i]})
+	}))
+	return float64(k) / time.Since(start).Seconds()
 }
 
 // benchInFlight is how many paid requests the benchmark keeps in flight.
