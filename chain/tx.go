@@ -267,15 +267,18 @@ func (s *Sender) gasFor(ctx context.Context, c Call, value *big.Int) (uint64, er
 		gas, known := s.gas[shape]
 		s.gasMu.Unlock()
 		if known {
-			msg.Gas = gas
+			call := msg
+			call.Gas = gas
 			err := s.retry.do(ctx, func() error {
-				_, err := s.backend.CallContract(ctx, msg, nil)
+				_, err := s.backend.CallContract(ctx, call, nil)
 				return err
 			})
-			if err != nil {
-				return 0, s.decodeRevert(err)
+			if err == nil {
+				return gas, nil
 			}
-			return gas, nil
+			// A revert, or more gas than the shape's limit (storage
+			// written for the first time...): estimation tells which,
+			// and returns a revert decoded.
 		}
 	}
 	var gas uint64
