@@ -25,21 +25,22 @@ import (
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
-// healthyStream is how long a task stream must have stayed open for the
-// reconnect backoff to start again from its minimum.
-const healthyStream = 30 * time.Second
+// healthyStream is how long a task stream the gateway confirmed must have
+// stayed open for the reconnect backoff to start again from its minimum:
+// a gateway restarted many times is found again at once, and two nodes
+// sharing a key, replacing each other's stream, still back off.
+const healthyStream = time.Second
 
 // receiveLoop keeps the task stream to the gateway open until ctx ends,
 // reopening it with backoff whenever it drops.
 func (n *Node) receiveLoop(ctx context.Context) {
 	backoff := n.cfg.ReconnectMin
 	for {
-		opened := time.Now()
-		got, err := n.receive(ctx)
+		got, confirmed, err := n.receive(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if got > 0 || time.Since(opened) > healthyStream {
+		if got > 0 || (!confirmed.IsZero() && time.Since(confirmed) > healthyStream) {
 			backoff = n.cfg.ReconnectMin
 		}
 		level := slog.LevelWarn
@@ -57,27 +58,35 @@ func (n *Node) receiveLoop(ctx context.Context) {
 }
 
 // receive opens one task stream session and hands each task it brings to
-// its own goroutine; it returns when the stream ends.
-func (n *Node) receive(ctx context.Context) (int, error) {
+// its own goroutine; it returns when the stream ends, with the tasks it
+// brought and when the gateway confirmed it (zero: never).
+func (n *Node) receive(ctx context.Context) (int, time.Time, error) {
+	var confirmed time.Time
 	req, err := api.SignReceiveTask(n.cfg.Key, time.Now())
 	if err != nil {
-		return 0, err
+		return 0, confirmed, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := n.gateway.ReceiveTask(sctx, req)
 	if err != nil {
-		return 0, err
+		return 0, confirmed, err
 	}
 	n.streams.Add(1)
 	n.streamOpen.Store(true)
 	defer n.streamOpen.Store(false)
 	n.log.Debug("task stream open", "gateway", n.cfg.GatewayAddr)
+	// The gateway sends its headers once it has taken the stream (a
+	// gateway that does not, with its first task); none means it ended
+	// the stream at once.
+	if md, err := stream.Header(); err == nil && md != nil {
+		confirmed = time.Now()
+	}
 	got := 0
 	for {
 		t, err := stream.Recv()
 		if err != nil {
-			return got, err
+			return got, confirmed, err
 		}
 		got++
 		n.tasks.Add(1)

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
@@ -166,6 +167,11 @@ func (s *computeService) ReceiveTask(req *pb.ReceiveTaskRequest, stream grpc.Ser
 		return grpcError(err)
 	}
 	defer d.compute.disconnect(addr, ts)
+	// Headers now tell the node its stream is taken (it resets its
+	// reconnect backoff on them).
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 	d.log.Info("compute node connected", "node", addr.Hex())
 	for {
 		for t := d.compute.next(ts); t != nil; t = d.compute.next(ts) {

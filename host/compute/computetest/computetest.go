@@ -22,6 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
@@ -104,6 +105,9 @@ func (g *Gateway) ReceiveTask(req *pb.ReceiveTaskRequest, stream grpc.ServerStre
 	addr, err := api.VerifyReceiveTask(req, time.Now())
 	if err != nil {
 		return status.Error(codes.PermissionDenied, err.Error())
+	}
+	if err := stream.SendHeader(metadata.MD{}); err != nil { // the stream is taken, as a gateway says
+		return err
 	}
 	s := &Session{Node: addr, tasks: make(chan *pb.ComputeTask), drop: make(chan struct{}), ended: make(chan struct{})}
 	defer close(s.ended)
