@@ -208,6 +208,10 @@ type Daemon struct {
 	domain    chain.Domain
 	sender    *chain.Sender
 	payABI    *payment.InferencePayment
+	settler   *settleBatcher
+	// settleAlone holds requests whose batch failed on chain: they settle
+	// alone (common.Hash -> true).
+	settleAlone sync.Map
 
 	ledger  *Ledger
 	rt      *plugins.Runtime
@@ -291,6 +295,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	if d.sender, err = chain.NewSender(ctx, d.backend, cfg.Key, chain.SenderConfig{Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
+	d.settler = &settleBatcher{ctx: d.ctx, sender: d.sender, escrow: cfg.Contracts.Payment, payABI: d.payABI, timeout: time.Minute}
 	// Concurrent requests' state changes share a commit and its fsync
 	// (a lone one waits a millisecond for company): under load one fsync
 	// per write was most of the gateway's time.

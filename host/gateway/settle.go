@@ -13,6 +13,7 @@ import (
 
 	"github.com/ncn-network/ncn/abi"
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/chain/bindings/payment"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -335,18 +336,32 @@ func (d *Daemon) stepSettle(ctx context.Context, rec Record) error {
 	if err != nil {
 		return fmt.Errorf("settlement data of %s: %w", rec.ID.Hex(), err)
 	}
-	data := d.payABI.PackCompleteInferenceRequest(rec.ID, rec.ResultHash, res.ExecMillis, res.Signature, cd.Signatures)
-	p, err := d.sender.Submit(ctx, chain.Call{To: &d.cfg.Contracts.Payment, Data: data})
-	if err != nil {
-		return fmt.Errorf("completeInferenceRequest: %w", err)
+	c := payment.InferencePaymentCompletion{RequestId: rec.ID, ResultHash: rec.ResultHash, ExecMillis: res.ExecMillis,
+		ComputeSig: res.Signature, ValidatorSigs: cd.Signatures}
+	var sent settleSent
+	if _, alone := d.settleAlone.Load(rec.ID); alone {
+		p, err := d.sender.Submit(ctx, chain.Call{To: &d.cfg.Contracts.Payment,
+			Data: d.payABI.PackCompleteInferenceRequest(c.RequestId, c.ResultHash, c.ExecMillis, c.ComputeSig, c.ValidatorSigs)})
+		sent = settleSent{p: p, err: err}
+	} else {
+		sent = d.settler.submit(ctx, c)
 	}
-	tx := p.Tx.Hash()
+	if sent.err != nil {
+		return fmt.Errorf("completeInferenceRequest: %w", sent.err)
+	}
+	tx := sent.p.Tx.Hash()
 	if rec, err = d.ledger.Update(rec.ID, StateCompletionValidated, func(r *Record) error { r.CompleteTx = tx; return nil }); err != nil {
 		return err
 	}
-	if _, err := p.Wait(ctx); err != nil {
+	if _, err := sent.p.Wait(ctx); err != nil {
+		if sent.batched {
+			// The batch failed on chain as a whole: this request's next
+			// try goes alone, so one bad settlement cannot hold others.
+			d.settleAlone.Store(rec.ID, true)
+		}
 		return fmt.Errorf("completeInferenceRequest %s: %w", tx.Hex(), err)
 	}
+	d.settleAlone.Delete(rec.ID)
 	// Our completeInferenceRequest succeeded: it is the settlement, no
 	// need to look for its event.
 	return d.recordSettled(rec, StateCompletionValidated, tx)
