@@ -174,9 +174,18 @@ func TestNetwork(t *testing.T) {
 			return out
 		}
 		for i, n := range net.Nodes[:8] {
-			found, err := n.FindNodes(ctx, p2p.SubnetCID(subnetID), 0)
-			if err != nil {
-				t.Fatal(err)
+			// A lookup on a loaded machine may miss a provider whose
+			// answer is late; the next one finds it.
+			var found []p2p.Found
+			for try := 1; ; try++ {
+				var err error
+				if found, err = n.FindNodes(ctx, p2p.SubnetCID(subnetID), 0); err != nil {
+					t.Fatal(err)
+				}
+				if slices.Equal(addrs(found), want(3)) || try == 3 {
+					break
+				}
+				t.Logf("node %d, lookup %d: %d of 3 compute nodes", i, try, len(found))
 			}
 			if got := addrs(found); !slices.Equal(got, want(3)) {
 				provs, _ := n.FindProviders(ctx, p2p.SubnetCID(subnetID), 0)
