@@ -23,6 +23,15 @@ import (
 // verifier's clock, as for registry heartbeats.
 const StreamClockSkew = 2 * time.Minute
 
+// inClockWindow checks that a signed message's time is within
+// StreamClockSkew of the verifier's clock.
+func inClockWindow(unixMs int64, now time.Time) error {
+	if t := time.UnixMilli(unixMs); t.Before(now.Add(-StreamClockSkew)) || t.After(now.Add(StreamClockSkew)) {
+		return fmt.Errorf("time %s is more than %s from the gateway's", t.UTC().Format(time.RFC3339), StreamClockSkew)
+	}
+	return nil
+}
+
 // ErrStreamAuth is a ReceiveTaskRequest that does not prove its address:
 // malformed, signed by another key, or out of its time window.
 var ErrStreamAuth = errors.New("task stream request refused")
@@ -62,8 +71,8 @@ func VerifyReceiveTask(req *pb.ReceiveTaskRequest, now time.Time) (common.Addres
 		return common.Address{}, fmt.Errorf("%w: address %q is not a 0x-prefixed address", ErrStreamAuth, req.GetAddress())
 	}
 	addr := common.HexToAddress(req.Address)
-	if t := time.UnixMilli(req.UnixMs); t.Before(now.Add(-StreamClockSkew)) || t.After(now.Add(StreamClockSkew)) {
-		return common.Address{}, fmt.Errorf("%w: time %s is more than %s from the gateway's", ErrStreamAuth, t.UTC().Format(time.RFC3339), StreamClockSkew)
+	if err := inClockWindow(req.UnixMs, now); err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrStreamAuth, err)
 	}
 	got, err := chain.Recover(ReceiveTaskDigest(addr, req.UnixMs), req.Signature)
 	if err != nil {

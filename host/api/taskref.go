@@ -53,8 +53,8 @@ func VerifyTaskRef(kind string, ref *pb.TaskRef, now time.Time) (common.Address,
 	if len(ref.GetSignature()) == 0 {
 		return common.Address{}, fmt.Errorf("%w: %s must be signed (unix_ms, signature: api.SignTaskRef)", ErrTaskRefAuth, kind)
 	}
-	if t := time.UnixMilli(ref.UnixMs); t.Before(now.Add(-StreamClockSkew)) || t.After(now.Add(StreamClockSkew)) {
-		return common.Address{}, fmt.Errorf("%w: time %s is more than %s from the gateway's", ErrTaskRefAuth, t.UTC().Format(time.RFC3339), StreamClockSkew)
+	if err := inClockWindow(ref.UnixMs, now); err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrTaskRefAuth, err)
 	}
 	signer, err := chain.Recover(TaskRefDigest(kind, common.BytesToHash(ref.RequestId), ref.UnixMs), ref.Signature)
 	if err != nil {

@@ -491,43 +491,13 @@ const sweepChunk = 10_000
 // Config.KeyTTL and returns how many it removed. The records stay. Call it
 // now and then (hourly is plenty); its cost is the keys it removes.
 func (l *Ledger) Sweep() (int, error) {
-	cutoff := l.now().Add(-l.cfg.KeyTTL).UnixNano()
-	total := 0
-	for {
-		n := 0
-		err := l.db.Update(func(tx *bbolt.Tx) error {
-			n = 0
-			exp, keys := tx.Bucket(bucketExpiry), tx.Bucket(bucketKeys)
-			var due [][]byte
-			c := exp.Cursor()
-			for k, _ := c.First(); k != nil && len(due) < l.sweepChunk; k, _ = c.Next() {
-				if len(k) < 8 {
-					return fmt.Errorf("%w: expiry entry of %d bytes", ErrCorrupt, len(k))
-				}
-				if int64(binary.BigEndian.Uint64(k)) > cutoff {
-					break
-				}
-				due = append(due, bytes.Clone(k))
-			}
-			for _, k := range due {
-				if err := keys.Delete(k[8:]); err != nil {
-					return err
-				}
-				if err := exp.Delete(k); err != nil {
-					return err
-				}
-			}
-			n = len(due)
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("gateway ledger sweep: %w", err)
-		}
-		total += n
-		if n < l.sweepChunk {
-			return total, nil
-		}
+	n, err := l.dropDue(bucketExpiry, 8, func(tx *bbolt.Tx, k []byte) error {
+		return tx.Bucket(bucketKeys).Delete(k[8:])
+	})
+	if err != nil {
+		return n, fmt.Errorf("gateway ledger sweep: %w", err)
 	}
+	return n, nil
 }
 
 // Prune drops the payloads — input, result, signatures — of requests
@@ -536,18 +506,43 @@ func (l *Ledger) Sweep() (int, error) {
 // status read answers without the result from then on. Call it now and
 // then, as Sweep: without it a busy gateway's file only grows.
 func (l *Ledger) Prune() (int, error) {
+	n, err := l.dropDue(bucketEnded, 8+common.HashLength, func(tx *bbolt.Tx, k []byte) error {
+		payloads := tx.Bucket(bucketPayloads)
+		if payloads == nil {
+			return nil
+		}
+		prefix := append(bytes.Clone(k[8:]), 0)
+		c := payloads.Cursor()
+		for pk, _ := c.Seek(prefix); pk != nil && bytes.HasPrefix(pk, prefix); pk, _ = c.Seek(prefix) {
+			if err := payloads.Delete(pk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("gateway ledger prune: %w", err)
+	}
+	return n, nil
+}
+
+// dropDue walks an index keyed by terminal time (unix ns, big endian)
+// and a suffix, oldest first, and for each entry older than KeyTTL calls
+// drop and deletes the entry, sweepChunk entries per transaction. It
+// returns how many it dropped. An entry shorter than minLen is corrupt.
+func (l *Ledger) dropDue(index []byte, minLen int, drop func(tx *bbolt.Tx, k []byte) error) (int, error) {
 	cutoff := l.now().Add(-l.cfg.KeyTTL).UnixNano()
 	total := 0
 	for {
 		n := 0
 		err := l.db.Update(func(tx *bbolt.Tx) error {
 			n = 0
-			ended, payloads := tx.Bucket(bucketEnded), tx.Bucket(bucketPayloads)
+			idx := tx.Bucket(index)
 			var due [][]byte
-			c := ended.Cursor()
+			c := idx.Cursor()
 			for k, _ := c.First(); k != nil && len(due) < l.sweepChunk; k, _ = c.Next() {
-				if len(k) != 8+common.HashLength {
-					return fmt.Errorf("%w: ended entry of %d bytes", ErrCorrupt, len(k))
+				if len(k) < minLen {
+					return fmt.Errorf("%w: %s entry of %d bytes", ErrCorrupt, index, len(k))
 				}
 				if int64(binary.BigEndian.Uint64(k)) > cutoff {
 					break
@@ -555,16 +550,10 @@ func (l *Ledger) Prune() (int, error) {
 				due = append(due, bytes.Clone(k))
 			}
 			for _, k := range due {
-				if payloads != nil {
-					prefix := append(bytes.Clone(k[8:]), 0)
-					pc := payloads.Cursor()
-					for pk, _ := pc.Seek(prefix); pk != nil && bytes.HasPrefix(pk, prefix); pk, _ = pc.Seek(prefix) {
-						if err := payloads.Delete(pk); err != nil {
-							return err
-						}
-					}
+				if err := drop(tx, k); err != nil {
+					return err
 				}
-				if err := ended.Delete(k); err != nil {
+				if err := idx.Delete(k); err != nil {
 					return err
 				}
 			}
@@ -572,7 +561,7 @@ func (l *Ledger) Prune() (int, error) {
 			return nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("gateway ledger prune: %w", err)
+			return total, err
 		}
 		total += n
 		if n < l.sweepChunk {

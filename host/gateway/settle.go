@@ -340,9 +340,7 @@ func (d *Daemon) stepSettle(ctx context.Context, rec Record) error {
 		ComputeSig: res.Signature, ValidatorSigs: cd.Signatures}
 	var sent settleSent
 	if _, alone := d.settleAlone.Load(rec.ID); alone {
-		p, err := d.sender.Submit(ctx, chain.Call{To: &d.cfg.Contracts.Payment,
-			Data: d.payABI.PackCompleteInferenceRequest(c.RequestId, c.ResultHash, c.ExecMillis, c.ComputeSig, c.ValidatorSigs)})
-		sent = settleSent{p: p, err: err}
+		sent = d.settler.alone(ctx, c)
 	} else {
 		sent = d.settler.submit(ctx, c)
 	}

@@ -102,14 +102,19 @@ func (b *settleBatcher) flush() {
 		}
 	}
 	for _, it := range items {
-		c := it.c
-		p, err := b.sender.Submit(ctx, chain.Call{To: &b.escrow,
-			Data: b.payABI.PackCompleteInferenceRequest(c.RequestId, c.ResultHash, c.ExecMillis, c.ComputeSig, c.ValidatorSigs)})
-		if err == nil {
-			b.track(p)
+		s := b.alone(ctx, it.c)
+		if s.err == nil {
+			b.track(s.p)
 		}
-		it.done <- settleSent{p: p, err: err}
+		it.done <- s
 	}
+}
+
+// alone sends one settlement in a transaction of its own.
+func (b *settleBatcher) alone(ctx context.Context, c payment.InferencePaymentCompletion) settleSent {
+	p, err := b.sender.Submit(ctx, chain.Call{To: &b.escrow,
+		Data: b.payABI.PackCompleteInferenceRequest(c.RequestId, c.ResultHash, c.ExecMillis, c.ComputeSig, c.ValidatorSigs)})
+	return settleSent{p: p, err: err}
 }
 
 // track counts p in flight until it is mined (or given up on).
