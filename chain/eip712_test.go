@@ -274,3 +274,27 @@ func TestOrderSignaturesDropsDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// TestInitiatedRequest: the request id is read from both initiate calls,
+// and nothing from other calldata.
+func TestInitiatedRequest(t *testing.T) {
+	pay := payment.NewInferencePayment()
+	id := common.HexToHash("0xabc1")
+	req := payment.InferencePaymentRequestParams{RequestId: id, SubnetId: common.Hash{1}, ModelId: common.Hash{2}, ConfigHash: common.Hash{3}, ExpiresAt: 9}
+	tree := payment.InferencePaymentPaymentTree{ComputeAmount: big.NewInt(1), GatewayAmount: big.NewInt(2), ValidatorAmount: big.NewInt(3), TreasuryAmount: big.NewInt(4)}
+	sigs := [][]byte{make([]byte, 65)}
+	plain := pay.PackInitiateInferenceRequest(req, tree, sigs)
+	permit := pay.PackInitiateWithPermit(req, tree, sigs, big.NewInt(99), 27, [32]byte{1}, [32]byte{2})
+	for name, data := range map[string][]byte{"initiate": plain, "with permit": permit} {
+		if got, ok := chain.InitiatedRequest(data); !ok || got != id {
+			t.Errorf("%s: %s, %v", name, got.Hex(), ok)
+		}
+	}
+	complete := pay.PackCompleteInferenceRequest(id, common.Hash{}, 1, nil, nil)
+	for name, data := range map[string][]byte{"empty": nil, "short": plain[:3], "truncated": plain[:40], "complete": complete,
+		"unknown selector": append([]byte{1, 2, 3, 4}, plain[4:]...)} {
+		if got, ok := chain.InitiatedRequest(data); ok {
+			t.Errorf("%s: read request %s", name, got.Hex())
+		}
+	}
+}

@@ -236,6 +236,15 @@ func (e *Embedded) Commit() common.Hash {
 	return e.sim.Commit()
 }
 
+// Hold stops sealing until release is called: transactions wait in the
+// pool meanwhile, as between two blocks of a slower chain (tests of what
+// happens before a transaction is mined). Release before Close.
+func (e *Embedded) Hold() (release func()) {
+	e.sealMu.Lock()
+	var once sync.Once
+	return func() { once.Do(e.sealMu.Unlock) }
+}
+
 // AdjustTime seals an empty block d after the head block. It fails while
 // transactions are pending.
 func (e *Embedded) AdjustTime(d time.Duration) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -81,7 +82,7 @@ func (e *Escrow) Approve(ctx context.Context, amount *big.Int) (*types.Receipt, 
 
 // Initiate deposits p's total into escrow (approve it first).
 func (e *Escrow) Initiate(ctx context.Context, p Payment) (*types.Receipt, error) {
-	if done, err := e.initiated(ctx, p); done || err != nil {
+	if done, err := e.Initiated(ctx, p); done || err != nil {
 		return nil, err
 	}
 	req, tree := p.args()
@@ -98,9 +99,19 @@ func (e *Escrow) SubmitInitiate(ctx context.Context, p Payment) (*Pending, error
 // InitiateWithPermit deposits p's total using an EIP-2612 permit signed by
 // the sender, in one transaction. deadline is unix seconds.
 func (e *Escrow) InitiateWithPermit(ctx context.Context, p Payment, deadline uint64) (*types.Receipt, error) {
-	if done, err := e.initiated(ctx, p); done || err != nil {
+	if done, err := e.Initiated(ctx, p); done || err != nil {
 		return nil, err
 	}
+	pending, err := e.SubmitInitiateWithPermit(ctx, p, deadline)
+	if err != nil {
+		return nil, err
+	}
+	return pending.Wait(ctx)
+}
+
+// SubmitInitiateWithPermit is InitiateWithPermit without waiting for the
+// receipt (and without looking whether p is paid already).
+func (e *Escrow) SubmitInitiateWithPermit(ctx context.Context, p Payment, deadline uint64) (*Pending, error) {
 	amount := p.Tree.Total()
 	nonce, err := view(ctx, e.Contracts, e.Token, e.token.PackNonces(e.sender.From()), e.token.UnpackNonces)
 	if err != nil {
@@ -119,7 +130,29 @@ func (e *Escrow) InitiateWithPermit(ctx context.Context, p Payment, deadline uin
 	copy(s[:], sig[32:64])
 	req, tree := p.args()
 	data := e.payment.PackInitiateWithPermit(req, tree, p.Signatures, new(big.Int).SetUint64(deadline), sig[64]+27, r, s)
-	return e.sender.Send(ctx, Call{To: &e.Payment, Data: data})
+	return e.sender.Submit(ctx, Call{To: &e.Payment, Data: data})
+}
+
+// InitiatedRequest is the request id a call of the escrow's initiate (with
+// or without a permit) pays for; false for any other calldata.
+func InitiatedRequest(data []byte) (common.Hash, bool) {
+	if len(data) < 4 {
+		return common.Hash{}, false
+	}
+	a := payment.NewInferencePayment().GetABI()
+	m, err := a.MethodById(data[:4])
+	if err != nil || (m.RawName != "initiateInferenceRequest" && m.RawName != "initiateWithPermit") {
+		return common.Hash{}, false
+	}
+	args, err := m.Inputs.Unpack(data[4:])
+	if err != nil || len(args) == 0 {
+		return common.Hash{}, false
+	}
+	req, ok := abi.ConvertType(args[0], new(payment.InferencePaymentRequestParams)).(*payment.InferencePaymentRequestParams)
+	if !ok {
+		return common.Hash{}, false
+	}
+	return req.RequestId, true
 }
 
 // permitDigest is the EIP-712 digest of an ERC20Permit Permit message
@@ -138,9 +171,9 @@ func (e *Escrow) permitDigest(ctx context.Context, value, nonce *big.Int, deadli
 	return crypto.Keccak256Hash([]byte{0x19, 0x01}, sep[:], structHash[:]), nil
 }
 
-// initiated reports whether p is already in escrow from this sender; a
+// Initiated reports whether p is already in escrow from this sender; a
 // request id used for anything else is ErrConflict.
-func (e *Escrow) initiated(ctx context.Context, p Payment) (bool, error) {
+func (e *Escrow) Initiated(ctx context.Context, p Payment) (bool, error) {
 	st, err := e.Request(ctx, p.RequestID)
 	if err != nil {
 		return false, err

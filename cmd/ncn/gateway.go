@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +95,9 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	heartbeat := f.Duration("heartbeat", 0, "heartbeat interval (default: the one the registry asks for)")
 	httpRate := f.Int("http-rate", 100, "HTTP inference requests a minute per client IP")
 	grpcRate := f.Int("grpc-rate", 1000, "gRPC submissions a minute per client IP")
+	finality := f.String("finality", "", "how final a payment must be before its request settles: `mined`, a block count N (N blocks on top), "+
+		"or finalized (the chain's finalized block; it must come well within --quote-ttl). Default: mined with --devchain (one sealer: no reorgs), else finalized")
+	noSpeculation := f.Bool("no-speculation", false, "dispatch a task only once its payment is mined (default: once the client's initiate is in the chain's pool and checked)")
 	maxBody := f.String("max-body", "8MiB", "largest HTTP request body (bytes, or with KiB, MiB suffix)")
 	logLevel := f.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
 	logJSON := f.Bool("log-json", false, "log JSON lines instead of text")
@@ -109,6 +113,13 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	body, berr := parseBytes(*maxBody)
+	if *finality == "" {
+		*finality = "finalized"
+		if *chainOpts.devchain != "" {
+			*finality = "mined"
+		}
+	}
+	final, ferr := parseFinality(*finality)
 	var level slog.Level
 	switch {
 	case *registryAddr == "":
@@ -123,6 +134,8 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		return f.usagef("--ws-connections must be at least 1")
 	case *wsListen == "":
 		return f.usagef("--ws-listen-addr: give an address, or \"off\" for no WebSocket")
+	case ferr != nil:
+		return f.usagef("--finality: %v", ferr)
 	case berr != nil || body == 0 || body > 1<<30:
 		return f.usagef("--max-body: %q is not a size between 1 byte and 1GiB", *maxBody)
 	case level.UnmarshalText([]byte(*logLevel)) != nil:
@@ -148,7 +161,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		WSListen: *wsListen, WSFallback: defaultFallback(f, "ws-listen-addr"), WSConnectionsPerIP: *wsConns,
 		QuoteTTL: *quoteTTL, TaskTimeout: *taskTimeout, HeartbeatInterval: *heartbeat,
 		HTTPInferencePerMinute: *httpRate, GRPCSubmitPerMinute: *grpcRate, MaxBodyBytes: int64(body),
-		Logger: logger,
+		Finality: final, NoSpeculation: *noSpeculation, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -175,6 +188,21 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stderr, "ncn gateway: stopped")
 	return nil
+}
+
+// parseFinality reads --finality: mined, finalized or a block count.
+func parseFinality(s string) (int64, error) {
+	switch s {
+	case "mined":
+		return 0, nil
+	case "finalized":
+		return gateway.FinalityFinalized, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 1<<20 {
+		return 0, fmt.Errorf("%q is not mined, finalized or a block count", s)
+	}
+	return n, nil
 }
 
 // defaultFallback is the address a listener flag falls back to when the

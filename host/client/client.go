@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -140,23 +139,9 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 	out.Payment = p
 	c.progress("validated by %d validators; compute node %s; paying %s wei into escrow", len(p.Signatures), st.ComputeNode, p.Tree.Total())
 	t = lap("submit", t)
-	var rcpt *types.Receipt
-	switch {
-	case c.Approved:
-		rcpt, err = c.escrow.Initiate(ctx, p)
-	case c.Approve:
-		if _, err = c.escrow.Approve(ctx, p.Tree.Total()); err == nil {
-			rcpt, err = c.escrow.Initiate(ctx, p)
-		}
-	default:
-		rcpt, err = c.escrow.InitiateWithPermit(ctx, p, p.ExpiresAt)
-	}
+	tx, err := c.pay(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("pay: %w", err)
-	}
-	tx := "" // nil receipt: already paid (a retry)
-	if rcpt != nil {
-		tx = rcpt.TxHash.Hex()
 	}
 	c.progress("paid: request %x, tx %s", p.RequestID, tx)
 	t = lap("pay", t)
@@ -170,6 +155,39 @@ func (c *Client) Infer(ctx context.Context, req Request, onToken func(string)) (
 		out.Stages["total"] = time.Since(start)
 	}
 	return out, err
+}
+
+// pay deposits p into escrow and returns the initiate transaction's hash
+// once it is mined ("" when p was paid already: a retry). While it is
+// being mined the gateway is told of it, and may start the task then.
+func (c *Client) pay(ctx context.Context, p chain.Payment) (string, error) {
+	if done, err := c.escrow.Initiated(ctx, p); done || err != nil {
+		return "", err
+	}
+	var pending *chain.Pending
+	var err error
+	switch {
+	case c.Approved:
+		pending, err = c.escrow.SubmitInitiate(ctx, p)
+	case c.Approve:
+		if _, err = c.escrow.Approve(ctx, p.Tree.Total()); err == nil {
+			pending, err = c.escrow.SubmitInitiate(ctx, p)
+		}
+	default:
+		pending, err = c.escrow.SubmitInitiateWithPermit(ctx, p, p.ExpiresAt)
+	}
+	if err != nil {
+		return "", err
+	}
+	tx := pending.Tx.Hash().Hex()
+	if _, err := c.gw.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: p.RequestID[:], TxHash: tx}); err != nil {
+		// Not fatal: the gateway dispatches once the payment is mined.
+		c.progress("the gateway waits for the payment to be mined: %v", status.Convert(err).Message())
+	}
+	if _, err := pending.Wait(ctx); err != nil {
+		return "", err
+	}
+	return tx, nil
 }
 
 // submitTries bounds the retries of a submission the gateway could not

@@ -154,14 +154,29 @@ func (b *computeBook) release(a common.Address, id common.Hash) {
 	defer b.mu.Unlock()
 	if n := b.nodes[a]; n != nil {
 		delete(n.reserved, id)
-		delete(n.tasks, id)
-		if n.sent[id] {
-			delete(n.sent, id)
-			if s := n.stream; s != nil && len(s.queue) > 0 {
-				select { // room for a queued task
-				case s.wake <- struct{}{}:
-				default:
-				}
+		n.forget(id)
+	}
+}
+
+// finish forgets a request's task, answered, and keeps its hold on the
+// node: a speculation's request still holds it until paid or ended.
+func (b *computeBook) finish(a common.Address, id common.Hash) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.nodes[a]; n != nil {
+		n.forget(id)
+	}
+}
+
+// forget drops a task and, if the node held it, makes room for a queued one.
+func (n *computeNode) forget(id common.Hash) {
+	delete(n.tasks, id)
+	if n.sent[id] {
+		delete(n.sent, id)
+		if s := n.stream; s != nil && len(s.queue) > 0 {
+			select { // room for a queued task
+			case s.wake <- struct{}{}:
+			default:
 			}
 		}
 	}

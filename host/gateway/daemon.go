@@ -88,8 +88,18 @@ type DaemonConfig struct {
 	HeartbeatInterval time.Duration // default: what the registry asks for, else 10s
 	SubnetRefresh     time.Duration // how often subnets are re-read from the registry (activations); default 5s
 	PollInterval      time.Duration // payment watcher and deadlines; default 1s
-	Retries           int           // tries of a validation, settlement or dispatch before the request is refunded; default 6
-	RetryBackoff      time.Duration // first backoff between tries, doubling up to 15s; default 500ms
+	// Finality is how final a deposit must be before its request settles
+	// (the tree paid out, the result released): 0, mined — a chain with
+	// one sealer (a devnet, geth --dev) does not reorg; N, N blocks on
+	// top of it; FinalityFinalized, the chain's finalized block (it must
+	// come well within QuoteTTL less SettleMargin, or requests are
+	// refunded). Dispatch does not wait for it (speculate.go). Default 0.
+	Finality int64
+	// NoSpeculation dispatches a task only once its payment is mined,
+	// not once the initiate transaction is in the chain's pool.
+	NoSpeculation bool
+	Retries       int           // tries of a validation, settlement or dispatch before the request is refunded; default 6
+	RetryBackoff  time.Duration // first backoff between tries, doubling up to 15s; default 500ms
 
 	HTTPInferencePerMinute int   // per client IP; default 100
 	GRPCSubmitPerMinute    int   // per client IP; default 1000
@@ -103,6 +113,10 @@ type DaemonConfig struct {
 	// its own (ops.NewRegistry).
 	Metrics *prometheus.Registry
 }
+
+// FinalityFinalized is DaemonConfig.Finality for the chain's finalized
+// block.
+const FinalityFinalized = -1
 
 // Validate reports missing or inconsistent fields.
 func (c *DaemonConfig) Validate() error {
@@ -130,6 +144,9 @@ func (c *DaemonConfig) Validate() error {
 			errs = append(errs, errors.New("negative duration"))
 			break
 		}
+	}
+	if c.Finality < FinalityFinalized {
+		errs = append(errs, fmt.Errorf("finality %d: a block count, or FinalityFinalized", c.Finality))
 	}
 	if c.Retries < 0 || c.HTTPInferencePerMinute < 0 || c.GRPCSubmitPerMinute < 0 || c.MaxBodyBytes < 0 || c.MaxInputBytes < 0 || c.MaxResultBytes < 0 ||
 		c.WSConnectionsPerIP < 0 || c.WSMaxMessageBytes < 0 {
@@ -226,6 +243,7 @@ type Daemon struct {
 	compute computeBook
 	bus     updateBus
 	watch   paymentWatch
+	specs   speculations
 
 	httpLimit, grpcLimit *limiter
 
@@ -527,13 +545,16 @@ func (d *Daemon) close() error {
 }
 
 // sleep waits d or until the daemon closes; false if it closed.
-func (d *Daemon) sleep(t time.Duration) bool {
+func (d *Daemon) sleep(t time.Duration) bool { return d.sleepCtx(d.ctx, t) }
+
+// sleepCtx waits t, or reports false if ctx ends first.
+func (d *Daemon) sleepCtx(ctx context.Context, t time.Duration) bool {
 	timer := time.NewTimer(t)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 		return true
-	case <-d.ctx.Done():
+	case <-ctx.Done():
 		return false
 	}
 }

@@ -46,6 +46,7 @@ type metrics struct {
 	rejections                     *prometheus.CounterVec
 	tokens                         prometheus.Counter
 	wsConns                        prometheus.Gauge
+	speculations                   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -76,6 +77,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Streamed output chunks relayed from compute nodes to subscribers."}),
 		wsConns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gateway_websocket_connections",
 			Help: "Open WebSocket connections."}),
+		speculations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gateway_speculations_total",
+			Help: "Tasks dispatched before their payment was mined (started), and those whose result was used once it was (used)."},
+			[]string{"outcome"}),
 	}
 	for _, s := range []string{stageQuote, stageSubmit, stagePreprocessing, stagePaymentWait, stageDispatch, stageCompute, stageCompletion, stageSettlement} {
 		m.stage.WithLabelValues(s)
@@ -87,12 +91,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			m.inFlight.WithLabelValues(s.String())
 		}
 	}
+	m.speculations.WithLabelValues("started")
+	m.speculations.WithLabelValues("used")
 	for _, r := range []string{rejectRateLimited, rejectBadInput, rejectNoCompute, rejectConsensus, rejectUnavailable, rejectOther} {
 		m.rejections.WithLabelValues(r)
 	}
 	if reg != nil {
 		reg.MustRegister(m.initiated, m.completed, m.refunded, m.amount, m.distribution, m.stage, m.outcomes, m.inFlight,
-			m.rejections, m.tokens, m.wsConns)
+			m.rejections, m.tokens, m.wsConns, m.speculations)
 	}
 	return m
 }
@@ -101,6 +107,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) observe(stage string, start time.Time) {
 	m.stage.WithLabelValues(stage).Observe(time.Since(start).Seconds())
 }
+
+func (m *metrics) speculated()      { m.speculations.WithLabelValues("started").Inc() }
+func (m *metrics) speculationUsed() { m.speculations.WithLabelValues("used").Inc() }
 
 // created counts a request entering the ledger (quoted).
 func (m *metrics) created() { m.inFlight.WithLabelValues(StateQuoted.String()).Inc() }

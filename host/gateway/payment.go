@@ -93,9 +93,20 @@ func (d *Daemon) confirm(ctx context.Context, req *pb.ConfirmPaymentRequest) (*p
 	}
 	switch {
 	case rec.State == StateValidated:
-		if rec, err = d.paid(ctx, rec, hint); err != nil {
+		next, err := d.paid(ctx, rec, hint)
+		if errors.Is(err, errNoDeposit) && hint != (common.Hash{}) {
+			// Not mined yet: the task may start while it is.
+			if err := d.speculate(ctx, rec, hint); err != nil {
+				return nil, err
+			}
+			if next, err = d.paid(ctx, rec, hint); errors.Is(err, errNoDeposit) {
+				return d.status(rec), nil
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
+		rec = next
 	case rec.State == StateQuoted:
 		return nil, fmt.Errorf("%w: request %s is not validated yet: wait for SubmitInferenceTask to answer", ErrWrongState, id.Hex())
 	case rec.State.Terminal() && !rec.Reached(StatePaid):
@@ -113,8 +124,8 @@ func (d *Daemon) paid(ctx context.Context, rec Record, hint common.Hash) (Record
 		return rec, fmt.Errorf("%w: read the escrow: %v", ErrUnavailable, err)
 	}
 	if st.Status == chain.StatusNone {
-		return rec, fmt.Errorf("%w: the escrow holds no deposit for request %s yet: pay with the payment instructions (approve the token, initiateInferenceRequest), then confirm",
-			ErrNotPaid, rec.ID.Hex())
+		return rec, fmt.Errorf("%w: %w for request %s: pay with the payment instructions (approve the token, initiateInferenceRequest), then confirm",
+			ErrNotPaid, errNoDeposit, rec.ID.Hex())
 	}
 	if err := d.checkDeposit(rec, st); err != nil {
 		d.log.Error("deposit does not match the request", "request_id", rec.ID.Hex(), "err", err)
@@ -223,6 +234,7 @@ func (d *Daemon) poll() {
 		}
 		d.quotes.purge(now)
 		d.watchPayments(now)
+		d.purgeSpeculations(now)
 		for _, t := range d.compute.overdue(now) {
 			d.timeout(common.BytesToHash(t.RequestId))
 		}

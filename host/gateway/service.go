@@ -229,6 +229,15 @@ func (d *Daemon) result(r *pb.ComputeResult) error {
 	if rec.ComputeNode != node {
 		return fmt.Errorf("%w: request %s was dispatched to %s, not %s", ErrForbidden, id.Hex(), lower(rec.ComputeNode), lower(node))
 	}
+	if err := d.checkResult(id, node, r); err != nil {
+		return err
+	}
+	if (rec.State == StateValidated || rec.State == StatePaid) && d.offerResult(id, r) {
+		return nil // a speculation's: kept until the payment lands
+	}
+	if rec, err = d.get(id); err != nil { // an adoption may have moved it
+		return err
+	}
 	if rec.State != StateDispatched {
 		if rec.Reached(StateComputed) && r.Error == "" && bytes.Equal(r.ResultHash, rec.ResultHash[:]) {
 			return nil // sent again
@@ -236,11 +245,26 @@ func (d *Daemon) result(r *pb.ComputeResult) error {
 		return fmt.Errorf("%w: request %s is %s: no result expected", ErrWrongState, id.Hex(), rec.State)
 	}
 	if r.Error != "" {
-		// A failure refunds the client: only the node may report one.
+		d.fail(rec, fmt.Errorf("compute node %s reported: %s", lower(node), r.Error))
+		return nil
+	}
+	if err := d.computed(rec, r); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return d.result(r) // moved meanwhile (a result sent twice at once): answer as it is now
+		}
+		return err
+	}
+	return nil
+}
+
+// checkResult checks a node's answer is its own: a failure report (which
+// refunds the client) signed by it, a result whose hash and ComputeResult
+// signature match.
+func (d *Daemon) checkResult(id common.Hash, node common.Address, r *pb.ComputeResult) error {
+	if r.Error != "" {
 		if signer, err := api.TaskErrorSigner(id, r.Error, r.Signature); err != nil || signer != node {
 			return fmt.Errorf("%w: a failure report must carry %s's signature of it (api.SignTaskError)", ErrForbidden, lower(node))
 		}
-		d.fail(rec, fmt.Errorf("compute node %s reported: %s", lower(node), r.Error))
 		return nil
 	}
 	if len(r.Result) > d.cfg.MaxResultBytes {
@@ -257,18 +281,21 @@ func (d *Daemon) result(r *pb.ComputeResult) error {
 	if signer, err := chain.Recover(d.domain.Digest(msg.StructHash()), r.Signature); err != nil || signer != node {
 		return fmt.Errorf("%w: the result's signature is not %s's ComputeResult signature", ErrForbidden, lower(node))
 	}
+	return nil
+}
+
+// computed records a dispatched request's checked result and moves it on.
+func (d *Daemon) computed(rec Record, r *pb.ComputeResult) error {
 	b, _ := json.Marshal(resultData{Result: r.Result, ExecMillis: r.ExecMillis, Signature: r.Signature})
-	if err := d.ledger.PutPayload(id, partResult, b); err != nil {
+	if err := d.ledger.PutPayload(rec.ID, partResult, b); err != nil {
 		return err
 	}
-	if _, err := d.transition(id, StateDispatched, StateComputed, func(x *Record) error { x.ResultHash = h; return nil }); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return d.result(r) // moved meanwhile (a result sent twice at once): answer as it is now
-		}
+	h := common.BytesToHash(r.ResultHash)
+	if _, err := d.transition(rec.ID, StateDispatched, StateComputed, func(x *Record) error { x.ResultHash = h; return nil }); err != nil {
 		return err
 	}
-	d.compute.release(node, id)
-	d.spawn(id)
+	d.compute.release(rec.ComputeNode, rec.ID)
+	d.spawn(rec.ID)
 	return nil
 }
 
@@ -324,7 +351,7 @@ func (s *computeService) GetTask(_ context.Context, ref *pb.TaskRef) (*pb.Comput
 	if err := checkTaskRef(api.KindGetTask, ref, rec.ComputeNode, "compute node"); err != nil {
 		return nil, grpcError(err)
 	}
-	if rec.State != StateDispatched {
+	if rec.State != StateDispatched && d.specs.get(id) == nil {
 		return nil, grpcError(fmt.Errorf("%w: request %s is %s, not dispatched", ErrWrongState, id.Hex(), rec.State))
 	}
 	if t, ok := d.compute.task(rec.ComputeNode, id); ok {

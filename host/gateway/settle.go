@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -175,15 +177,15 @@ func (d *Daemon) stepPaid(ctx context.Context, rec Record) error {
 // dispatch moves a paid request to dispatched and gives its task to the
 // reserved compute node, with a deadline that leaves time to settle.
 func (d *Daemon) dispatch(rec Record) (Record, error) {
+	if out, ok, err := d.adopt(rec); ok || err != nil {
+		return out, err
+	}
 	td, err := d.taskData(rec.ID)
 	if err != nil {
 		return rec, err
 	}
 	now := time.Now()
-	deadline := now.Add(d.cfg.TaskTimeout)
-	if by := d.settleBy(rec); by.Before(deadline) {
-		deadline = by
-	}
+	deadline := d.taskDeadline(rec, now)
 	if !deadline.After(now) {
 		d.fail(rec, errors.New("paid too close to its expiry to compute and settle"))
 		return d.get(rec.ID)
@@ -203,6 +205,16 @@ func (d *Daemon) dispatch(rec Record) (Record, error) {
 	return rec, nil
 }
 
+// taskDeadline is when a task given now must be done: a task's time,
+// less what it would leave too little of to settle.
+func (d *Daemon) taskDeadline(rec Record, now time.Time) time.Time {
+	deadline := now.Add(d.cfg.TaskTimeout)
+	if by := d.settleBy(rec); by.Before(deadline) {
+		deadline = by
+	}
+	return deadline
+}
+
 func computeTask(rec Record, td taskData, deadline time.Time) *pb.ComputeTask {
 	return &pb.ComputeTask{
 		RequestId: rec.ID.Bytes(), Subnet: rec.Subnet, Model: rec.Model, Input: td.Input, Params: td.Params,
@@ -218,6 +230,12 @@ func (d *Daemon) timeout(id common.Hash) {
 		return
 	}
 	if rec.State != StateDispatched {
+		if sp := d.specs.get(id); sp != nil {
+			// A speculation's: the request still holds the node, and is
+			// dispatched again once paid.
+			d.compute.finish(rec.ComputeNode, id)
+			return
+		}
 		d.compute.release(rec.ComputeNode, id)
 		return
 	}
@@ -322,6 +340,9 @@ func (d *Daemon) stepSettle(ctx context.Context, rec Record) error {
 		d.fail(rec, errors.New("not settled before the request's expiry"))
 		return nil
 	}
+	if err := d.awaitFinal(ctx, rec, head.Number.Uint64()); err != nil {
+		return err
+	}
 	var res resultData
 	var cd completionData
 	b, err := d.ledger.Payload(rec.ID, partResult)
@@ -363,6 +384,44 @@ func (d *Daemon) stepSettle(ctx context.Context, rec Record) error {
 	// Our completeInferenceRequest succeeded: it is the settlement, no
 	// need to look for its event.
 	return d.recordSettled(rec, StateCompletionValidated, tx)
+}
+
+// awaitFinal waits until the request's deposit is final by the gateway's
+// rule (DaemonConfig.Finality), head the chain's head now.
+func (d *Daemon) awaitFinal(ctx context.Context, rec Record, head uint64) error {
+	if d.cfg.Finality == 0 {
+		return nil // mined: the escrow holds it, which the caller read
+	}
+	tx := rec.InitiateTx
+	if tx == (common.Hash{}) {
+		var err error
+		if tx, err = d.eventTx(ctx, evInitiated, rec.ID, tx); err != nil {
+			return err
+		}
+	}
+	r, err := d.backend.TransactionReceipt(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("%w: receipt of the initiate %s: %v", ErrUnavailable, tx.Hex(), err)
+	}
+	for {
+		final := head - min(head, uint64(d.cfg.Finality))
+		if d.cfg.Finality == FinalityFinalized {
+			h, err := d.backend.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber)))
+			if err != nil {
+				return fmt.Errorf("%w: the chain's finalized block: %v", ErrUnavailable, err)
+			}
+			final = h.Number.Uint64()
+		}
+		if r.BlockNumber.Uint64() <= final {
+			return nil
+		}
+		if !d.sleepCtx(ctx, d.cfg.PollInterval) {
+			return fmt.Errorf("%w: the initiate of %s (block %d) is not final yet (final: %d)", ErrUnavailable, rec.ID.Hex(), r.BlockNumber, final)
+		}
+		if head, err = d.backend.BlockNumber(ctx); err != nil {
+			return fmt.Errorf("%w: chain head: %v", ErrUnavailable, err)
+		}
+	}
 }
 
 // settled records a settlement the chain has, from state from.

@@ -1,0 +1,125 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/grpc/codes"
+
+	"github.com/ncn-network/ncn/chain"
+	paybind "github.com/ncn-network/ncn/chain/bindings/payment"
+	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/ops/opstest"
+)
+
+// TestSpeculativeDispatch: a task starts once the client's initiate is in
+// the chain's pool (the chain holds its blocks here), its result waits
+// unseen until the payment is mined, and the request then settles with
+// that result without running the task again. Transactions that do not
+// pay for the request — unknown, not the escrow's, the request's initiate
+// sent by someone else — start nothing.
+func TestSpeculativeDispatch(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	cfg.MetricsListen = "127.0.0.1:0"
+	d := h.startGateway(t, cfg)
+	node := startCompute(t, h, func() string { return d.GRPCAddr }, answerLabel)
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
+		Input: []byte("a picture"), IdempotencyKey: "speculate-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := payment(t, st.Payment)
+	confirm := func(tx common.Hash) (*pb.InferenceTaskStatus, error) {
+		return c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId, TxHash: tx.Hex()})
+	}
+
+	release := env.Embedded.Hold()
+	defer release()
+	_, err = confirm(common.HexToHash("0x1234"))
+	code(t, "unknown transaction", err, codes.FailedPrecondition, "does not know transaction")
+	// Pending transactions that are not this request's initiate: a token
+	// transfer (to the client itself), and the initiate sent from another
+	// account (the signatures are the client's: it would fail; Gas skips
+	// the sender's check).
+	transfer, err := env.Client.Sender.Submit(ctx, env.C.TransferCall(env.Client.Addr, common.Big1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = confirm(transfer.Tx.Hash())
+	code(t, "a token transfer", err, codes.FailedPrecondition, "not a call of the escrow")
+	foreign, err := env.Client2.Sender.Submit(ctx, chain.Call{To: &env.C.Payment, Gas: 1_000_000, Data: initiateData(t, pay)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = confirm(foreign.Tx.Hash())
+	code(t, "initiate from another account", err, codes.FailedPrecondition, "not from the request's client")
+	if got := node.received(); len(got) != 0 {
+		t.Fatalf("the compute node got %d tasks for payments that do not pay", len(got))
+	}
+
+	// The client's own initiate, pending: the task runs now.
+	p, err := env.Client.Escrow.SubmitInitiate(ctx, pay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := confirm(p.Tx.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != pb.TaskState_TASK_STATE_AWAITING_PAYMENT || len(s.Result) != 0 {
+		t.Fatalf("confirmed before mined: %v", s)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if len(node.received()) != 1 {
+			return errString("no task at the compute node")
+		}
+		return nil
+	})
+	// Its answer stays in the gateway, not shown: nothing is paid yet.
+	time.Sleep(200 * time.Millisecond)
+	s, err = c.GetTaskStatus(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	if err != nil || s.State != pb.TaskState_TASK_STATE_AWAITING_PAYMENT || len(s.Result) != 0 {
+		t.Fatalf("status before the payment is mined: %v, %v", s, err)
+	}
+
+	release()
+	if _, err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Only the gateway's payment watcher learns of it here: the client
+	// does not confirm again.
+	final := waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+	if !bytes.Equal(final.Result, label) || final.InitiateTx != p.Tx.Hash().Hex() {
+		t.Fatalf("settled: %v", final)
+	}
+	if got := node.received(); len(got) != 1 {
+		t.Errorf("the compute node ran the task %d times, want once", len(got))
+	}
+	opstest.Scrape(t, d.MetricsAddr).Want(t, map[string]float64{
+		`gateway_speculations_total{outcome=started}`: 1,
+		`gateway_speculations_total{outcome=used}`:    1,
+		`payments_completed_total`:                    1,
+	})
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// initiateData is the calldata of the escrow's initiate for p.
+func initiateData(t *testing.T, p chain.Payment) []byte {
+	t.Helper()
+	return paybind.NewInferencePayment().PackInitiateInferenceRequest(
+		paybind.InferencePaymentRequestParams{RequestId: p.RequestID, SubnetId: p.SubnetID, ModelId: p.ModelID, ConfigHash: p.ConfigHash, ExpiresAt: p.ExpiresAt},
+		paybind.InferencePaymentPaymentTree{ComputeNode: p.Tree.ComputeNode, ComputeAmount: p.Tree.ComputeAmount, Gateway: p.Tree.Gateway,
+			GatewayAmount: p.Tree.GatewayAmount, ValidatorAmount: p.Tree.ValidatorAmount, TreasuryAmount: p.Tree.TreasuryAmount},
+		p.Signatures)
+}
