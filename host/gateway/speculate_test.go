@@ -123,3 +123,40 @@ func initiateData(t *testing.T, p chain.Payment) []byte {
 			GatewayAmount: p.Tree.GatewayAmount, ValidatorAmount: p.Tree.ValidatorAmount, TreasuryAmount: p.Tree.TreasuryAmount},
 		p.Signatures)
 }
+
+// TestSettlesOnlyWhenFinal: with a finality of 2 blocks, a computed and
+// validated request waits for two blocks on top of its payment before
+// the gateway settles it.
+func TestSettlesOnlyWhenFinal(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	cfg.Finality = 2
+	d := h.startGateway(t, cfg)
+	startCompute(t, h, func() string { return d.GRPCAddr }, answerLabel)
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
+		Input: []byte("a picture"), IdempotencyKey: "final-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := env.Client.Escrow.Initiate(ctx, payment(t, st.Payment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId, TxHash: r.TxHash.Hex()}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_COMPLETION_VALIDATED)
+	time.Sleep(3 * cfg.PollInterval)
+	if s, err := c.GetTaskStatus(ctx, &pb.TaskRef{RequestId: st.RequestId}); err != nil || s.State != pb.TaskState_TASK_STATE_COMPLETION_VALIDATED {
+		t.Fatalf("settled before its payment had 2 blocks on top: %v, %v", s, err)
+	}
+	for range 2 { // two blocks
+		if _, err := env.Client.Sender.Send(ctx, env.C.TransferCall(env.Client.Addr, common.Big1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+}
