@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/ncn-network/ncn/chain"
 	paybind "github.com/ncn-network/ncn/chain/bindings/payment"
 	"github.com/ncn-network/ncn/host/api/pb"
+	"github.com/ncn-network/ncn/host/gateway"
 	"github.com/ncn-network/ncn/host/ops/opstest"
 )
 
@@ -159,4 +161,60 @@ func TestSettlesOnlyWhenFinal(t *testing.T) {
 		}
 	}
 	waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+}
+
+// TestSpeculationForgottenOnRestart: a gateway stopped while a task runs
+// before its payment is mined forgets it (it was never recorded); started
+// again, it dispatches the request once the payment lands, and the
+// request settles once, charged once.
+func TestSpeculationForgottenOnRestart(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	d1, err := gateway.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d1.Close() })
+	var addr atomic.Value
+	addr.Store(d1.GRPCAddr)
+	node := startCompute(t, h, func() string { return addr.Load().(string) }, answerLabel)
+	c := gatewayClients(t, d1.GRPCAddr)
+	ctx := context.Background()
+	env := h.env
+	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
+		Input: []byte("a picture"), IdempotencyKey: "restart-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := env.Embedded.Hold()
+	defer release()
+	p, err := env.Client.Escrow.SubmitInitiate(ctx, payment(t, st.Payment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId, TxHash: p.Tx.Hash().Hex()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if len(node.received()) != 1 {
+			return errString("no task at the compute node")
+		}
+		return nil
+	})
+	if err := d1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d2 := h.startGateway(t, cfg)
+	addr.Store(d2.GRPCAddr)
+	release()
+	if _, err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c2 := gatewayClients(t, d2.GRPCAddr)
+	if final := waitState(t, c2, st.RequestId, pb.TaskState_TASK_STATE_SETTLED); !bytes.Equal(final.Result, label) {
+		t.Fatalf("settled: %v", final)
+	}
+	if got := len(node.received()); got != 2 {
+		t.Errorf("the compute node got the task %d times, want twice (before the payment, and after the restart)", got)
+	}
 }
