@@ -63,6 +63,7 @@ test: deps
 ## model worker requests/s and round trip;
 ## sandbox cold start vs bare exec; warm worker round trip sandboxed vs bare; validator quorum latency;
 ## DHT discovery in 10 and 50 nodes, gossip delivery across 20; paid requests through a devnet of processes
+## (sustained throughput, CPU per request; then one at a time per model: the gateway's and the host's latency vs the worker called directly)
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./chain/
 	$(GO) test -run '^$$' -bench 'Select100|Price|Swap' -benchtime 300x ./plugins/
@@ -75,6 +76,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench Discovery -benchtime 50x ./p2p/
 	$(GO) test -run '^$$' -bench GossipDelivery -benchtime 500x ./p2p/
 	$(GO) test -run '^$$' -bench DevnetPaidRequests -benchtime 1500x ./host/devnet/
+	$(GO) test -run '^$$' -bench DevnetLatency -benchtime 30x ./host/devnet/
 
 ## demo: a paid request settled on the embedded chain, balances before and after
 demo: deps build

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +19,13 @@ import (
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/chain/bindings/payment"
+	"github.com/ncn-network/ncn/gpu/worker"
+	"github.com/ncn-network/ncn/gpu/worker/workertest"
+	"github.com/ncn-network/ncn/host/client"
+	"github.com/ncn-network/ncn/host/compute"
 	"github.com/ncn-network/ncn/host/devnet"
+	"github.com/ncn-network/ncn/host/gateway"
+	"github.com/ncn-network/ncn/sandbox"
 )
 
 // BenchmarkDevnetPaidRequests runs paid requests through a devnet of real
@@ -288,4 +295,126 @@ func subtree(stats map[int]stat, pid int) time.Duration {
 		}
 	}
 	return total
+}
+
+// BenchmarkDevnetLatency runs paid requests one at a time through the
+// devnet, b.N for each shipped model, and the same model inputs through a
+// sandboxed worker called directly, in the same run. Per model it reports
+// end-to-end latency; the host's part of it (hostpath: end to end less
+// the two waits for the chain, payment and settlement, read from the
+// gateway's ledger); the gateway's part (gateway: the host's less the
+// compute node's turn, dispatched to computed), p50 and p99; the compute
+// node's overhead over the model's own run; the direct worker's round
+// trip and the host path over it. The gateway does not dispatch before
+// payment here (--no-speculation), so each stage is timed alone.
+func BenchmarkDevnetLatency(b *testing.B) {
+	bin := ncnBinary(b)
+	mode := "strict"
+	if os.Geteuid() != 0 {
+		mode = "none"
+	}
+	ctx := context.Background()
+	dir := b.TempDir()
+	n, err := devnet.Start(ctx, devnet.Config{Bin: bin, DataDir: dir, Sandbox: mode, Models: models(),
+		GatewayArgs: []string{"--no-speculation"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	reqs, err := n.SampleRequests()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := n.Pay(ctx, 2*len(reqs), 1); err != nil { // warm
+		b.Fatal(err)
+	}
+	runs := map[string]*devnet.Report{}
+	b.ResetTimer()
+	for _, req := range reqs {
+		r, err := n.PayRequests(ctx, []client.Request{req}, b.N, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Check(); err != nil || r.Completed != b.N {
+			b.Fatalf("%s: %d of %d settled: %v %v", req.Model, r.Completed, b.N, err, r.Errors)
+		}
+		runs[req.Model] = r
+	}
+	b.StopTimer()
+	if err := n.Gateway.Stop(20 * time.Second); err != nil { // it holds the ledger
+		b.Fatal(err)
+	}
+	ledger, err := gateway.Open(gateway.Config{Path: filepath.Join(dir, "gateway", "gateway.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ledger.Close()
+	for _, req := range reqs {
+		var total, host, gw, node, exec []time.Duration
+		for _, out := range runs[req.Model].Settled {
+			rec, err := ledger.Get(out.Payment.RequestID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			at := map[gateway.State]time.Time{}
+			for _, s := range rec.History {
+				at[s.State] = s.At
+			}
+			payWait := at[gateway.StatePaid].Sub(at[gateway.StateValidated])
+			settleWait := at[gateway.StateSettled].Sub(at[gateway.StateCompletionValidated])
+			turn := at[gateway.StateComputed].Sub(at[gateway.StateDispatched])
+			ran := time.Duration(out.Status.ExecMillis) * time.Millisecond
+			t := out.Stages["total"]
+			total, host = append(total, t), append(host, t-payWait-settleWait)
+			gw, node, exec = append(gw, t-payWait-settleWait-turn), append(node, max(0, turn-ran)), append(exec, ran)
+		}
+		direct := directWorker(b, req)
+		m := req.Model + "-"
+		b.ReportMetric(ms(pctl(total, 50)), m+"e2e-p50-ms")
+		b.ReportMetric(ms(pctl(host, 50)), m+"hostpath-p50-ms")
+		b.ReportMetric(ms(pctl(gw, 50)), m+"gateway-p50-ms")
+		b.ReportMetric(ms(pctl(gw, 99)), m+"gateway-p99-ms")
+		b.ReportMetric(ms(pctl(node, 50)), m+"node-overhead-p50-ms")
+		b.ReportMetric(ms(pctl(exec, 50)), m+"model-p50-ms")
+		b.ReportMetric(ms(direct), m+"direct-worker-p50-ms")
+		b.ReportMetric(float64(pctl(host, 50))/float64(direct), m+"hostpath/direct")
+	}
+}
+
+// directWorker is the p50 round trip of req's input through a warm worker
+// of its model called in process: sandboxed (strict) when root, as the
+// devnet's compute nodes run it.
+func directWorker(b *testing.B, req client.Request) time.Duration {
+	cfg := workertest.Config(b, req.Model)
+	cfg.MaxRequests, cfg.QueueTimeout = 1<<30, time.Minute
+	if os.Geteuid() == 0 {
+		uid := 330000 + os.Getpid()%1000
+		l, _, err := compute.NewSandboxLauncher(sandbox.ProfileStrict, sandbox.Policy{UID: uid, GID: uid, Limits: sandbox.Limits{Memory: 1 << 30}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Launcher = l
+		if err := os.Chmod(cfg.ScratchRoot, 0o755); err != nil { // the sandbox uid enters it
+			b.Fatal(err)
+		}
+	}
+	start, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := worker.New(start, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	wr := worker.Request{Input: req.Input, Params: req.Params}
+	var ds []time.Duration
+	for i := range b.N + 10 {
+		t0 := time.Now()
+		if _, err := p.Infer(context.Background(), wr, nil); err != nil {
+			b.Fatal(err)
+		}
+		if i >= 10 { // the first ten warm it
+			ds = append(ds, time.Since(t0))
+		}
+	}
+	return pctl(ds, 50)
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/ncn-network/ncn/host/client"
 	"github.com/ncn-network/ncn/host/devnet"
 	"github.com/ncn-network/ncn/host/registry/registrytest"
+	"github.com/ncn-network/ncn/sandbox"
 	"github.com/ncn-network/ncn/sandbox/sandboxtest"
 )
 
@@ -66,6 +67,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	sandbox.InitMain() // BenchmarkDevnetLatency's direct worker starts as this binary's stage two
 	code := m.Run()
 	sharedMu.Lock()
 	if sharedNet != nil {

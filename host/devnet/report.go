@@ -29,7 +29,8 @@ type Report struct {
 	Unpaid                    int // requests that ended before payment (no money moved)
 	Open                      int // paid requests neither settled nor refunded when the report was taken
 	Errors                    []string
-	Latencies                 []time.Duration // end to end, of settled requests
+	Latencies                 []time.Duration   // end to end, of settled requests
+	Settled                   []*client.Outcome // in the order they settled
 	Stages                    map[string][]time.Duration
 	Elapsed                   time.Duration // the whole run, for throughput
 }
@@ -116,6 +117,15 @@ func pct(ds []time.Duration, p int) time.Duration {
 // client account, concurrency at a time, cycling through the models' own
 // sample inputs, and reports what moved.
 func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) {
+	reqs, err := n.SampleRequests()
+	if err != nil {
+		return nil, err
+	}
+	return n.PayRequests(ctx, reqs, count, concurrency)
+}
+
+// PayRequests is Pay with the requests to send, in turn.
+func (n *Net) PayRequests(ctx context.Context, reqs []client.Request, count, concurrency int) (*Report, error) {
 	concurrency = max(1, min(concurrency, count))
 	contracts, err := n.DialChain(ctx)
 	if err != nil {
@@ -132,10 +142,6 @@ func (n *Net) Pay(ctx context.Context, count, concurrency int) (*Report, error) 
 	}
 	defer conn.Close()
 	c := client.New(conn, escrow)
-	reqs, err := n.SampleRequests()
-	if err != nil {
-		return nil, err
-	}
 	books, err := n.OpenBooks(ctx, contracts)
 	if err != nil {
 		return nil, err
@@ -194,6 +200,7 @@ func (r *Report) record(i int, model string, out *client.Outcome, err error) {
 	switch {
 	case err == nil:
 		r.Completed++
+		r.Settled = append(r.Settled, out)
 		r.Latencies = append(r.Latencies, out.Stages["total"])
 		for k, d := range out.Stages {
 			r.Stages[k] = append(r.Stages[k], d)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -39,10 +40,11 @@ type Config struct {
 	KeyTTL time.Duration
 
 	// BatchDelay, if positive, lets concurrent writes share one bbolt
-	// transaction (bbolt's DB.Batch): a write waits up to this long for
-	// others to join, and all return once the shared commit is on disk.
-	// It trades a lone writer's latency for throughput under load. Zero:
-	// every write is its own transaction.
+	// transaction (bbolt's DB.Batch): a write made while another is in
+	// progress waits up to this long for more to join, and all return
+	// once the shared commit is on disk. A write alone commits at once:
+	// under light load a request's dozen writes would each wait the
+	// delay. Zero: every write is its own transaction.
 	BatchDelay time.Duration
 
 	// OpenTimeout is how long Open waits for the file lock when another
@@ -84,7 +86,8 @@ func (c Config) withDefaults() Config {
 type Ledger struct {
 	db         *bbolt.DB
 	cfg        Config
-	sweepChunk int // keys removed per sweep transaction
+	sweepChunk int          // keys removed per sweep transaction
+	writers    atomic.Int32 // writes in progress: a batch is worth waiting for only when others write too
 }
 
 // Open opens the ledger file at cfg.Path, creating it if absent. A file of
@@ -145,7 +148,7 @@ func (l *Ledger) now() time.Time { return l.cfg.Now().UTC().Round(0) }
 var errNoWrite = errors.New("no write")
 
 // write runs fn in a write transaction, batched with other callers' if
-// Config.BatchDelay says so. fn returns the caller's outcome (nil, a
+// Config.BatchDelay says so and others are writing. fn returns the caller's outcome (nil, a
 // refusal, or errNoWrite) apart from storage errors: it must write only
 // when its outcome is nil, so a refusal never rolls back the other writes
 // of a batch. In a batch fn can run more than once (bbolt retries the
@@ -153,7 +156,9 @@ var errNoWrite = errors.New("no write")
 func (l *Ledger) write(fn func(tx *bbolt.Tx) (outcome, err error)) error {
 	var outcome error
 	var err error
-	if l.cfg.BatchDelay > 0 {
+	concurrent := l.writers.Add(1) > 1
+	defer l.writers.Add(-1)
+	if l.cfg.BatchDelay > 0 && concurrent {
 		err = l.db.Batch(func(tx *bbolt.Tx) error {
 			var err error
 			outcome, err = fn(tx)
