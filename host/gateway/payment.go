@@ -124,7 +124,7 @@ func (d *Daemon) paid(ctx context.Context, rec Record, hint common.Hash) (Record
 		return rec, fmt.Errorf("%w: read the escrow: %v", ErrUnavailable, err)
 	}
 	if st.Status == chain.StatusNone {
-		return rec, fmt.Errorf("%w: %w for request %s: pay with the payment instructions (approve the token, initiateInferenceRequest), then confirm",
+		return rec, fmt.Errorf("%w: %w for request %s yet: pay with the payment instructions (approve the token, initiateInferenceRequest), then confirm",
 			ErrNotPaid, errNoDeposit, rec.ID.Hex())
 	}
 	if err := d.checkDeposit(rec, st); err != nil {

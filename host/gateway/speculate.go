@@ -85,7 +85,7 @@ func (s *speculations) older(t time.Time) []common.Hash {
 }
 
 // errNoDeposit: the escrow holds nothing for the request yet.
-var errNoDeposit = errors.New("no deposit in the escrow yet")
+var errNoDeposit = errors.New("the escrow holds no deposit")
 
 // speculate dispatches a validated request whose initiate transaction tx
 // is in the chain's pool, after checking that transaction pays for it. A
