@@ -371,7 +371,7 @@ func BenchmarkDevnetLatency(b *testing.B) {
 	}
 	defer ledger.Close()
 	for _, req := range reqs {
-		var total, host, gw, node, exec []time.Duration
+		var total, host, gw, node, exec, pre, post []time.Duration
 		for _, out := range runs[req.Model].Settled {
 			rec, err := ledger.Get(out.Payment.RequestID)
 			if err != nil {
@@ -388,6 +388,8 @@ func BenchmarkDevnetLatency(b *testing.B) {
 			t := out.Stages["total"]
 			total, host = append(total, t), append(host, t-payWait-settleWait)
 			gw, node, exec = append(gw, t-payWait-settleWait-turn), append(node, max(0, turn-ran)), append(exec, ran)
+			pre = append(pre, at[gateway.StateValidated].Sub(at[gateway.StateQuoted]))
+			post = append(post, at[gateway.StateCompletionValidated].Sub(at[gateway.StateComputed]))
 		}
 		direct := directWorker(b, req)
 		m := req.Model + "-"
@@ -396,6 +398,9 @@ func BenchmarkDevnetLatency(b *testing.B) {
 		b.ReportMetric(ms(pctl(gw, 50)), m+"gateway-p50-ms")
 		b.ReportMetric(ms(pctl(gw, 99)), m+"gateway-p99-ms")
 		b.ReportMetric(ms(pctl(node, 50)), m+"node-overhead-p50-ms")
+		b.ReportMetric(ms(pctl(runs[req.Model].Stages["submit"], 50)), m+"submit-p50-ms")
+		b.ReportMetric(ms(pctl(pre, 50)), m+"preprocessing-quorum-p50-ms")
+		b.ReportMetric(ms(pctl(post, 50)), m+"completion-p50-ms")
 		b.ReportMetric(ms(pctl(exec, 50)), m+"model-p50-ms")
 		b.ReportMetric(ms(direct), m+"direct-worker-p50-ms")
 		b.ReportMetric(float64(pctl(host, 50))/float64(direct), m+"hostpath/direct")
