@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/abi"
@@ -455,4 +457,105 @@ func TestEquivocationSlashed(t *testing.T) {
 		t.Fatalf("equivocating validator's reputation %d, want the -20 penalty", got)
 	}
 	t.Logf("slashed: stake %s, jailed %v", info.Stake, info.Jailed)
+}
+
+// TestQuorumAsksOnlyM: a coordinator asks the first M of the N validators
+// picked, and no more when they sign; when one of them hangs, it asks the
+// others after the hedge delay and the quorum forms without it.
+func TestQuorumAsksOnlyM(t *testing.T) {
+	nw := newNetwork(t, 7)
+	ctx := context.Background()
+	// Each picked validator behind a proxy that counts the calls (and
+	// hangs, when told), forwarding to the real one on a port of its own.
+	proxies := map[string]*countingValidator{}
+	proxy := func(addr string) *countingValidator {
+		if p, ok := proxies[addr]; ok {
+			return p
+		}
+		k := nw.indexOf(t, addr)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		real := grpc.NewServer()
+		nw.nodes[k].Register(real)
+		go real.Serve(ln)
+		t.Cleanup(real.Stop)
+		conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		p := &countingValidator{to: pb.NewValidatorServiceClient(conn)}
+		nw.replace(t, k, p)
+		proxies[addr] = p
+		return p
+	}
+	quorum := func(req *pb.PreprocessingValidationRequest) ([]*countingValidator, time.Duration) {
+		t.Helper()
+		picked, err := nw.nodes[0].SelectValidators(ctx, subnet, common.BytesToHash(req.RequestId), req.ExpiresAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ps []*countingValidator
+		for _, a := range ids(picked) {
+			ps = append(ps, proxy(a))
+		}
+		coordinator := -1 // one of the two not picked: its own service is not behind a proxy
+		for i, v := range nw.env.Validators[:7] {
+			if !slices.Contains(ids(picked), ids([]common.Address{v.Addr})[0]) {
+				coordinator = i
+			}
+		}
+		start := time.Now()
+		v, err := nw.nodes[coordinator].RequestPreprocessing(ctx, req)
+		if err != nil || len(v.Signatures) != 3 {
+			t.Fatalf("quorum: %v, %v", v, err)
+		}
+		return ps, time.Since(start)
+	}
+
+	ps, _ := quorum(nw.quote(t))
+	for i, p := range ps {
+		if want := int32(min(1, max(0, 3-i))); p.calls.Load() != want {
+			t.Errorf("picked validator %d was asked %d times, want %d", i, p.calls.Load(), want)
+		}
+	}
+
+	req := nw.quote(t)
+	picked, err := nw.nodes[0].SelectValidators(ctx, subnet, common.BytesToHash(req.RequestId), req.ExpiresAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := proxy(ids(picked)[0])
+	slow.hang.Store(true)
+	before := make([]int32, 5)
+	for i, a := range ids(picked) {
+		before[i] = proxy(a).calls.Load()
+	}
+	ps, took := quorum(req)
+	for i, p := range ps {
+		if got := p.calls.Load() - before[i]; got != 1 {
+			t.Errorf("with the first validator hanging, picked validator %d was asked %d times, want once", i, got)
+		}
+	}
+	t.Logf("quorum with one of the first three hanging: %s", took)
+}
+
+// countingValidator forwards validations to a real validator, counting
+// them; hang makes it answer nothing until the caller gives up.
+type countingValidator struct {
+	pb.UnimplementedValidatorServiceServer
+	to    pb.ValidatorServiceClient
+	calls atomic.Int32
+	hang  atomic.Bool
+}
+
+func (c *countingValidator) SignPreprocessing(ctx context.Context, req *pb.PreprocessingValidationRequest) (*pb.ValidatorSignature, error) {
+	c.calls.Add(1)
+	if c.hang.Load() {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return c.to.SignPreprocessing(ctx, req)
 }
