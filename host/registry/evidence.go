@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,31 +43,53 @@ type witness struct {
 	mu   sync.Mutex
 	seen map[[2]common.Hash]witnessed // (request, validator as hash)
 	done map[common.Address]bool      // validators already proven
+	// valid checks that a signature is the validator's. Gossiped
+	// signatures are kept unchecked and checked only when they matter —
+	// two results for one request, or a validator asking about its own —
+	// which spares every registry a recovery per signature it hears of.
+	valid func(v common.Address, s chain.SignedCompletion) bool
 }
 
 type witnessed struct {
-	sig chain.SignedCompletion
-	at  time.Time
+	sig     chain.SignedCompletion
+	at      time.Time
+	checked bool // the signature is known to be the validator's
 }
 
 const witnessRetention = time.Hour
 
-func newWitness() *witness {
-	return &witness{seen: map[[2]common.Hash]witnessed{}, done: map[common.Address]bool{}}
+func newWitness(valid func(v common.Address, s chain.SignedCompletion) bool) *witness {
+	return &witness{seen: map[[2]common.Hash]witnessed{}, done: map[common.Address]bool{}, valid: valid}
 }
 
-// observe records v's signature and returns evidence if v signed a
-// different result for the same request before.
-func (w *witness) observe(v common.Address, s chain.SignedCompletion, now time.Time) (*Evidence, bool) {
+// observe records v's signature s (checked: already known to be v's); if
+// v signed another result for the same request before, it returns the
+// evidence, once per validator. A signature that is not v's is never
+// evidence.
+func (w *witness) observe(v common.Address, s chain.SignedCompletion, now time.Time, checked bool) (*Evidence, bool) {
 	k := [2]common.Hash{s.Message.RequestID, common.BytesToHash(v[:])}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	prev, ok := w.seen[k]
 	if !ok {
-		w.seen[k] = witnessed{sig: s, at: now}
+		w.seen[k] = witnessed{sig: s, at: now, checked: checked}
 		return nil, false
 	}
-	if prev.sig.Message == s.Message || w.done[v] {
+	if prev.sig.Message == s.Message {
+		// Signing is deterministic: other bytes for the same message mean
+		// one of the two is forged. Keep the one that is v's.
+		if !prev.checked && (checked || !bytes.Equal(prev.sig.Signature, s.Signature)) && !w.valid(v, prev.sig) {
+			w.seen[k] = witnessed{sig: s, at: now, checked: checked}
+		} else if checked && !prev.checked {
+			w.seen[k] = witnessed{sig: s, at: prev.at, checked: true}
+		}
+		return nil, false
+	}
+	if w.done[v] || (!checked && !w.valid(v, s)) {
+		return nil, false
+	}
+	if !prev.checked && !w.valid(v, prev.sig) {
+		w.seen[k] = witnessed{sig: s, at: now, checked: true} // the first was forged
 		return nil, false
 	}
 	w.done[v] = true
@@ -87,11 +110,20 @@ func (w *witness) prune(cutoff time.Time) int {
 	return n
 }
 
-// get returns v's recorded signature for a request.
+// get returns v's recorded signature for a request, checked.
 func (w *witness) get(request common.Hash, v common.Address) (chain.SignedCompletion, bool) {
+	k := [2]common.Hash{request, common.BytesToHash(v[:])}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s, ok := w.seen[[2]common.Hash{request, common.BytesToHash(v[:])}]
+	s, ok := w.seen[k]
+	if ok && !s.checked {
+		if !w.valid(v, s.sig) {
+			delete(w.seen, k) // forged: as if never heard
+			return chain.SignedCompletion{}, false
+		}
+		s.checked = true
+		w.seen[k] = s
+	}
 	return s.sig, ok
 }
 
@@ -113,8 +145,8 @@ func (e *Evidence) verify(d chain.Domain) error {
 // evidence: the validator's reputation takes the slashing penalty, the
 // evidence is gossiped, and, if this node found it and has a Slasher, it is
 // submitted on chain.
-func (r *Node) observeCompletion(v common.Address, s chain.SignedCompletion) {
-	e, found := r.witness.observe(v, s, r.cfg.Now())
+func (r *Node) observeCompletion(v common.Address, s chain.SignedCompletion, checked bool) {
+	e, found := r.witness.observe(v, s, r.cfg.Now(), checked)
 	if !found {
 		return
 	}
@@ -151,8 +183,8 @@ func (r *Node) applyEvidence(payload []byte) error {
 	if err := e.verify(r.cfg.Domain); err != nil {
 		return err
 	}
-	r.witness.observe(e.Validator, e.A, r.cfg.Now())
-	r.witness.observe(e.Validator, e.B, r.cfg.Now())
+	r.witness.observe(e.Validator, e.A, r.cfg.Now(), true)
+	r.witness.observe(e.Validator, e.B, r.cfg.Now(), true)
 	r.punish(&e)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/abi"
+	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
 
@@ -71,10 +72,12 @@ func New(cfg Config) (*Node, error) {
 		nodes:   NewNodes(cfg),
 		mempool: NewMempool(cfg.Now),
 		ledger:  NewLedger(),
-		witness: newWitness(),
-		models:  map[[2]string]*pb.ModelDescriptor{},
-		conns:   map[string]*grpc.ClientConn{},
-		done:    make(chan struct{}),
+		witness: newWitness(func(v common.Address, s chain.SignedCompletion) bool {
+			return checkSigner(cfg.Domain.Digest(s.Message.StructHash()).Bytes(), s.Signature, v) == nil
+		}),
+		models: map[[2]string]*pb.ModelDescriptor{},
+		conns:  map[string]*grpc.ClientConn{},
+		done:   make(chan struct{}),
 	}
 	r.blobs.r = r
 	r.metrics = newMetrics(r, cfg.Metrics)

@@ -360,7 +360,7 @@ func (r *Node) RequestCompletion(ctx context.Context, req *pb.CompletionValidati
 			return c.SignCompletion(ctx, req)
 		}, func(a answer) {
 			if a.sig != nil {
-				r.observeCompletion(a.c.addr, chain.SignedCompletion{Message: msg, Signature: a.sig})
+				r.observeCompletion(a.c.addr, chain.SignedCompletion{Message: msg, Signature: a.sig}, true) // ask checked it
 			}
 		})
 	if err != nil {

@@ -269,7 +269,7 @@ func (r *Node) SignCompletion(ctx context.Context, req *pb.CompletionValidationR
 	if err != nil {
 		return nil, err
 	}
-	r.witness.observe(r.addr, chain.SignedCompletion{Message: msg, Signature: vs.Signature}, r.cfg.Now())
+	r.witness.observe(r.addr, chain.SignedCompletion{Message: msg, Signature: vs.Signature}, r.cfg.Now(), true)
 	return vs, nil
 }
 
