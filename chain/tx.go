@@ -178,16 +178,87 @@ type Call struct {
 	Gas uint64
 }
 
-// Pending is a transaction the pool accepted.
+// Pending is a transaction the pool accepted. Safe for concurrent use.
 type Pending struct {
 	Tx     *types.Transaction
 	sender *Sender
+
+	mu     sync.Mutex
+	shared *sharedWait    // the wait in progress, if any
+	final  bool           // mined: rcpt and err are the outcome
+	rcpt   *types.Receipt //
+	err    error          //
+}
+
+// sharedWait is one wait for a receipt that every caller of Wait joins:
+// a batch of settlements waits on one transaction, and a receipt lookup
+// decodes the block's receipts, so a waiter each cost the chain a
+// lookup each per block.
+type sharedWait struct {
+	done      chan struct{}
+	cancel    context.CancelFunc
+	waiters   int
+	rcpt      *types.Receipt
+	err       error
+	abandoned bool // stopped because every waiter left: not an outcome
 }
 
 // Wait waits until the transaction is mined and returns its receipt; a
-// receipt with failed status is returned with ErrTxFailed.
+// receipt with failed status is returned with ErrTxFailed. Concurrent
+// callers share one wait; each may leave with its own ctx.
 func (p *Pending) Wait(ctx context.Context) (*types.Receipt, error) {
-	return p.sender.wait(ctx, p.Tx)
+	for {
+		p.mu.Lock()
+		if p.final {
+			p.mu.Unlock()
+			return p.rcpt, p.err
+		}
+		if p.shared == nil {
+			p.shared = p.startWait()
+		}
+		w := p.shared
+		w.waiters++
+		p.mu.Unlock()
+		select {
+		case <-w.done:
+			p.mu.Lock()
+			w.waiters--
+			p.mu.Unlock()
+			if w.abandoned {
+				continue // those before us left and stopped it: wait anew
+			}
+			return w.rcpt, w.err
+		case <-ctx.Done():
+			p.mu.Lock()
+			if w.waiters--; w.waiters == 0 {
+				w.cancel()
+			}
+			p.mu.Unlock()
+			return nil, fmt.Errorf("wait for %s: %w", p.Tx.Hash(), ctx.Err())
+		}
+	}
+}
+
+// startWait starts the shared wait; p.mu is held.
+func (p *Pending) startWait() *sharedWait {
+	wctx, cancel := context.WithCancel(context.Background())
+	w := &sharedWait{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		r, err := p.sender.wait(wctx, p.Tx)
+		p.mu.Lock()
+		w.rcpt, w.err = r, err
+		w.abandoned = err != nil && wctx.Err() != nil
+		if err == nil || errors.Is(err, ErrTxFailed) {
+			p.final, p.rcpt, p.err = true, r, err
+		}
+		if p.shared == w {
+			p.shared = nil // a transient failure is not kept: the next Wait looks again
+		}
+		p.mu.Unlock()
+		cancel()
+		close(w.done)
+	}()
+	return w
 }
 
 // Send submits c and waits for its receipt.
