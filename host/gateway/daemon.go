@@ -245,6 +245,10 @@ type Daemon struct {
 	watch   paymentWatch
 	specs   speculations
 
+	headMu sync.Mutex
+	head   uint64    // a recent block number (recentHead)
+	headAt time.Time // when it was read
+
 	httpLimit, grpcLimit *limiter
 
 	promReg *prometheus.Registry

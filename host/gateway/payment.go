@@ -96,8 +96,12 @@ func (d *Daemon) confirm(ctx context.Context, req *pb.ConfirmPaymentRequest) (*p
 		next, err := d.paid(ctx, rec, hint)
 		if errors.Is(err, errNoDeposit) && hint != (common.Hash{}) {
 			// Not mined yet: the task may start while it is.
-			if err := d.speculate(ctx, rec, hint); err != nil {
+			var mined bool
+			if mined, err = d.speculate(ctx, rec, hint); err != nil {
 				return nil, err
+			}
+			if !mined {
+				return d.status(rec), nil
 			}
 			if next, err = d.paid(ctx, rec, hint); errors.Is(err, errNoDeposit) {
 				return d.status(rec), nil

@@ -90,39 +90,40 @@ var errNoDeposit = errors.New("the escrow holds no deposit")
 // speculate dispatches a validated request whose initiate transaction tx
 // is in the chain's pool, after checking that transaction pays for it. A
 // request that cannot be speculated (streaming, or already running) is
-// left to wait for its payment, without an error.
-func (d *Daemon) speculate(ctx context.Context, rec Record, tx common.Hash) error {
+// left to wait for its payment, without an error. mined reports that tx
+// was mined meanwhile: the escrow is worth reading again.
+func (d *Daemon) speculate(ctx context.Context, rec Record, tx common.Hash) (mined bool, err error) {
 	if d.cfg.NoSpeculation || d.specs.get(rec.ID) != nil {
-		return nil
+		return false, nil
 	}
 	td, err := d.taskData(rec.ID)
 	if err != nil || td.Stream {
-		return err
+		return false, err
 	}
 	t, pending, err := d.backend.TransactionByHash(ctx, tx)
 	switch {
 	case errors.Is(err, ethereum.NotFound):
-		return fmt.Errorf("%w: the chain's node does not know transaction %s", ErrNotPaid, tx.Hex())
+		return false, fmt.Errorf("%w: the chain's node does not know transaction %s", ErrNotPaid, tx.Hex())
 	case err != nil:
-		return fmt.Errorf("%w: look up transaction %s: %v", ErrUnavailable, tx.Hex(), err)
+		return false, fmt.Errorf("%w: look up transaction %s: %v", ErrUnavailable, tx.Hex(), err)
 	case !pending:
-		return nil // mined meanwhile: the caller looks at the escrow again
+		return true, nil
 	}
 	if err := d.checkInitiate(ctx, rec, t); err != nil {
-		return err
+		return false, err
 	}
 	now := time.Now()
 	deadline := d.taskDeadline(rec, now)
 	if !deadline.After(now) {
-		return nil
+		return false, nil
 	}
 	if !d.specs.start(rec.ID, &speculation{node: rec.ComputeNode, tx: tx, at: now}) {
-		return nil
+		return false, nil
 	}
 	d.compute.assign(rec.ComputeNode, computeTask(rec, td, deadline))
 	d.metrics.speculated()
 	d.log.Info("request dispatched before its payment is mined", "request_id", rec.ID.Hex(), "node", rec.ComputeNode.Hex(), "tx", tx.Hex())
-	return nil
+	return false, nil
 }
 
 // checkInitiate checks that t is the client's initiate of rec and that

@@ -142,7 +142,7 @@ func (d *Daemon) submitRequest(ctx context.Context, req *pb.InferenceRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	head, err := d.backend.BlockNumber(ctx)
+	head, err := d.recentHead(ctx)
 	if err != nil {
 		d.compute.release(node, id)
 		return nil, fmt.Errorf("%w: chain: %v", ErrUnavailable, err)
@@ -219,6 +219,26 @@ func (d *Daemon) submitRequest(ctx context.Context, req *pb.InferenceRequest) (*
 	log.Info("request validated", "node", node.Hex(), "amount", rec.Quote.Amount, "signatures", len(v.Signatures))
 	return d.status(rec), nil
 }
+
+// recentHead is a block number at most headStale old: where a new
+// request's events can start (any block before its payment is).
+func (d *Daemon) recentHead(ctx context.Context) (uint64, error) {
+	d.headMu.Lock()
+	defer d.headMu.Unlock()
+	if time.Since(d.headAt) < headStale {
+		return d.head, nil
+	}
+	n, err := d.backend.BlockNumber(ctx)
+	if err != nil {
+		return 0, err
+	}
+	d.head, d.headAt = n, time.Now()
+	return n, nil
+}
+
+// headStale bounds how old recentHead's block may be: a request's event
+// searches start there.
+const headStale = 2 * time.Second
 
 // preprocess runs the subnet's preprocess plugin, if it has one.
 func preprocess(ctx context.Context, h *plugins.Handle, model string, input []byte) ([]byte, error) {
