@@ -64,12 +64,21 @@ func (l *Ledger) Add(e Event) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	evs := l.events[e.Node]
-	i, found := slices.BinarySearchFunc(evs, e, compareEvents)
-	if found {
-		return false
+	if n := len(evs); n == 0 || compareEvents(evs[n-1], e) < 0 {
+		// The usual case, an event after all the others: appended, and
+		// the score moves by one step instead of a fold over them all.
+		l.events[e.Node] = append(evs, e)
+		if s, ok := l.scores[e.Node]; ok {
+			l.scores[e.Node] = uint32(step(int(s), e))
+		}
+	} else {
+		i, found := slices.BinarySearchFunc(evs, e, compareEvents)
+		if found {
+			return false
+		}
+		l.events[e.Node] = slices.Insert(evs, i, e)
+		delete(l.scores, e.Node)
 	}
-	l.events[e.Node] = slices.Insert(evs, i, e)
-	delete(l.scores, e.Node)
 	if l.onAdd != nil {
 		l.onAdd(e)
 	}
@@ -85,14 +94,19 @@ func (l *Ledger) Score(node common.Address) uint32 {
 	}
 	s := int(InitialReputation)
 	for _, e := range l.events[node] {
-		floor := 0
-		if e.Outcome == Timeout {
-			floor = min(s, TimeoutFloor) // a timeout never takes a node below the floor, nor raises it
-		}
-		s = min(MaxReputation, max(floor, s+int(e.Outcome)))
+		s = step(s, e)
 	}
 	l.scores[node] = uint32(s)
 	return uint32(s)
+}
+
+// step is the fold's step: score s after event e.
+func step(s int, e Event) int {
+	floor := 0
+	if e.Outcome == Timeout {
+		floor = min(s, TimeoutFloor) // a timeout never takes a node below the floor, nor raises it
+	}
+	return min(MaxReputation, max(floor, s+int(e.Outcome)))
 }
 
 // Events returns every event, in fold order per node, for replication.
