@@ -515,11 +515,17 @@ func TestQuorumAsksOnlyM(t *testing.T) {
 		return ps, time.Since(start)
 	}
 
-	ps, _ := quorum(nw.quote(t))
+	ps, took := quorum(nw.quote(t))
+	// The hedge (a sixth of the network's 2 s quorum timeout) asks the
+	// others; a machine that slow asks them rightly.
+	hedged := took >= 2*time.Second/6
 	for i, p := range ps {
-		if want := int32(min(1, max(0, 3-i))); p.calls.Load() != want {
+		if want := int32(min(1, max(0, 3-i))); p.calls.Load() != want && !(hedged && i >= 3) {
 			t.Errorf("picked validator %d was asked %d times, want %d", i, p.calls.Load(), want)
 		}
+	}
+	if hedged {
+		t.Logf("the first quorum took %s: the hedge may have asked the last two", took)
 	}
 
 	req := nw.quote(t)
@@ -533,9 +539,15 @@ func TestQuorumAsksOnlyM(t *testing.T) {
 	for i, a := range ids(picked) {
 		before[i] = proxy(a).calls.Load()
 	}
-	ps, took := quorum(req)
+	ps, took = quorum(req)
+	// The hedge asked the other two at once; the quorum may form before
+	// the last call reaches its proxy.
 	for i, p := range ps {
-		if got := p.calls.Load() - before[i]; got != 1 {
+		got := p.calls.Load() - before[i]
+		for wait := time.Now().Add(2 * time.Second); got == 0 && time.Now().Before(wait); got = p.calls.Load() - before[i] {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got != 1 {
 			t.Errorf("with the first validator hanging, picked validator %d was asked %d times, want once", i, got)
 		}
 	}
