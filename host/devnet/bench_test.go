@@ -39,17 +39,8 @@ import (
 // the request's mandatory cryptography (10 signatures and 10 recoveries),
 // timed in the same run.
 func BenchmarkDevnetPaidRequests(b *testing.B) {
-	bin := ncnBinary(b)
-	mode := "strict"
-	if os.Geteuid() != 0 {
-		mode = "none"
-	}
 	ctx := context.Background()
-	n, err := devnet.Start(ctx, devnet.Config{Bin: bin, DataDir: b.TempDir(), Sandbox: mode,
-		Models: models()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	n := startBenchNet(b, b.TempDir())
 	defer n.Close()
 	if _, err := n.Pay(ctx, benchInFlight, benchInFlight); err != nil { // warm: workers, caches, connections, gas shapes
 		b.Fatal(err)
@@ -228,6 +219,21 @@ func chainPairsPerSecond(b *testing.B, n *devnet.Net, k int) float64 {
 	return float64(k) / time.Since(start).Seconds()
 }
 
+// startBenchNet starts a devnet in dir serving both shipped models, in the
+// strict sandbox when root (none otherwise), the gateway with gatewayArgs.
+func startBenchNet(b *testing.B, dir string, gatewayArgs ...string) *devnet.Net {
+	mode := "strict"
+	if os.Geteuid() != 0 {
+		mode = "none"
+	}
+	n, err := devnet.Start(context.Background(), devnet.Config{Bin: ncnBinary(b), DataDir: dir, Sandbox: mode,
+		Models: models(), GatewayArgs: gatewayArgs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
 // benchInFlight is how many paid requests the benchmark keeps in flight:
 // enough to keep the 2 cores busy (at 64 a run is bound by latency: two
 // blocks a request, a block a second under load).
@@ -340,18 +346,9 @@ func subtree(stats map[int]stat, pid int) time.Duration {
 // trip and the host path over it. The gateway does not dispatch before
 // payment here (--no-speculation), so each stage is timed alone.
 func BenchmarkDevnetLatency(b *testing.B) {
-	bin := ncnBinary(b)
-	mode := "strict"
-	if os.Geteuid() != 0 {
-		mode = "none"
-	}
 	ctx := context.Background()
 	dir := b.TempDir()
-	n, err := devnet.Start(ctx, devnet.Config{Bin: bin, DataDir: dir, Sandbox: mode, Models: models(),
-		GatewayArgs: []string{"--no-speculation"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	n := startBenchNet(b, dir, "--no-speculation")
 	defer n.Close()
 	reqs, err := n.SampleRequests()
 	if err != nil {

@@ -404,13 +404,15 @@ func (d *Daemon) awaitFinal(ctx context.Context, rec Record, head uint64) error 
 		return fmt.Errorf("%w: receipt of the initiate %s: %v", ErrUnavailable, tx.Hex(), err)
 	}
 	for {
-		final := head - min(head, uint64(d.cfg.Finality))
+		var final uint64
 		if d.cfg.Finality == FinalityFinalized {
 			h, err := d.backend.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber)))
 			if err != nil {
 				return fmt.Errorf("%w: the chain's finalized block: %v", ErrUnavailable, err)
 			}
 			final = h.Number.Uint64()
+		} else {
+			final = head - min(head, uint64(d.cfg.Finality))
 		}
 		if r.BlockNumber.Uint64() <= final {
 			return nil

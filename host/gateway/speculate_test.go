@@ -33,11 +33,7 @@ func TestSpeculativeDispatch(t *testing.T) {
 	c := gatewayClients(t, d.GRPCAddr)
 	ctx := context.Background()
 	env := h.env
-	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
-		Input: []byte("a picture"), IdempotencyKey: "speculate-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := submitPicture(t, c, env.Client.Addr, "speculate-1")
 	pay := payment(t, st.Payment)
 	confirm := func(tx common.Hash) (*pb.InferenceTaskStatus, error) {
 		return c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId, TxHash: tx.Hex()})
@@ -45,7 +41,7 @@ func TestSpeculativeDispatch(t *testing.T) {
 
 	release := env.Embedded.Hold()
 	defer release()
-	_, err = confirm(common.HexToHash("0x1234"))
+	_, err := confirm(common.HexToHash("0x1234"))
 	code(t, "unknown transaction", err, codes.FailedPrecondition, "does not know transaction")
 	// Pending transactions that are not this request's initiate: a token
 	// transfer (to the client itself), and the initiate sent from another
@@ -112,6 +108,18 @@ func TestSpeculativeDispatch(t *testing.T) {
 	})
 }
 
+// submitPicture submits a digits request for client under key and
+// returns it validated, awaiting payment.
+func submitPicture(t *testing.T, c clients, client common.Address, key string) *pb.InferenceTaskStatus {
+	t.Helper()
+	st, err := c.SubmitInferenceTask(context.Background(), &pb.InferenceRequest{Client: strings.ToLower(client.Hex()), Subnet: subnet,
+		Model: model, Input: []byte("a picture"), IdempotencyKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 type errString string
 
 func (e errString) Error() string { return string(e) }
@@ -138,11 +146,7 @@ func TestSettlesOnlyWhenFinal(t *testing.T) {
 	c := gatewayClients(t, d.GRPCAddr)
 	ctx := context.Background()
 	env := h.env
-	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
-		Input: []byte("a picture"), IdempotencyKey: "final-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := submitPicture(t, c, env.Client.Addr, "final-1")
 	r, err := env.Client.Escrow.Initiate(ctx, payment(t, st.Payment))
 	if err != nil {
 		t.Fatal(err)
@@ -181,11 +185,7 @@ func TestSpeculationForgottenOnRestart(t *testing.T) {
 	c := gatewayClients(t, d1.GRPCAddr)
 	ctx := context.Background()
 	env := h.env
-	st, err := c.SubmitInferenceTask(ctx, &pb.InferenceRequest{Client: strings.ToLower(env.Client.Addr.Hex()), Subnet: subnet, Model: model,
-		Input: []byte("a picture"), IdempotencyKey: "restart-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := submitPicture(t, c, env.Client.Addr, "restart-1")
 	release := env.Embedded.Hold()
 	defer release()
 	p, err := env.Client.Escrow.SubmitInitiate(ctx, payment(t, st.Payment))
