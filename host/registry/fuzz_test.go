@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -75,4 +77,35 @@ func FuzzGossip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReputationGossipRefused: a gossiped reputation event stamped in the
+// future or at no time, or claiming a slash (slashes travel as evidence,
+// which is checked), is refused and changes no score.
+func TestReputationGossipRefused(t *testing.T) {
+	r := &Node{cfg: Config{}.withDefaults(), ledger: NewLedger()}
+	r.nodes, r.mempool = NewNodes(r.cfg), NewMempool(r.cfg.Now)
+	now := r.cfg.Now().UnixMilli()
+	node := common.HexToAddress("0x01")
+	msg := func(at int64, o Outcome) []byte {
+		return []byte(fmt.Sprintf(`{"requestId":"0x%064x","atMillis":%d,"nodes":["%s"],"outcomes":[%d]}`, at, at, node.Hex(), o))
+	}
+	for name, payload := range map[string][]byte{
+		"future": msg(now+2*maxEventSkew.Milliseconds(), Success),
+		"zero":   msg(0, Success),
+		"slash":  msg(now, Slashed),
+	} {
+		if err := r.apply(p2p.TopicReputation, payload); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: %v, want ErrBadRequest", name, err)
+		}
+	}
+	if s := r.ledger.Score(node); s != InitialReputation {
+		t.Fatalf("refused events moved the score to %d", s)
+	}
+	if err := r.apply(p2p.TopicReputation, msg(now, Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.ledger.Score(node); s != InitialReputation-5 {
+		t.Fatalf("a good event: score %d", s)
+	}
 }

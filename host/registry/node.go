@@ -132,7 +132,18 @@ func (r *Node) model(subnet, id string) (*pb.ModelDescriptor, bool) {
 	return d, ok
 }
 
-// housekeeping expires mempool entries and prunes dead nodes.
+// reputationHorizon is how long reputation events are kept before they
+// are folded into the checkpoint: well past gossip's delays and the
+// clocks' skew (an event is stamped by its coordinator's clock), so an
+// event folded by one node arrives too late at none.
+const reputationHorizon = 5 * time.Minute
+
+// maxEventSkew is how far ahead of this node's clock a gossiped event may
+// be stamped. Further would sort after every event to come for as long.
+const maxEventSkew = time.Minute
+
+// housekeeping expires mempool entries, prunes dead nodes and compacts
+// reputation.
 func (r *Node) housekeeping(ctx context.Context) {
 	defer close(r.done)
 	t := time.NewTicker(min(r.cfg.HeartbeatInterval, 30*time.Second))
@@ -145,6 +156,8 @@ func (r *Node) housekeeping(ctx context.Context) {
 			r.mempool.Cleanup()
 			r.nodes.Prune()
 			r.witness.prune(r.cfg.Now().Add(-max(witnessRetention, 4*r.cfg.MaxQuoteTTL)))
+			// Whole minutes, so that nodes' checkpoints tend to agree.
+			r.ledger.Compact(r.cfg.Now().Add(-reputationHorizon).Truncate(time.Minute).UnixMilli())
 		}
 	}
 }

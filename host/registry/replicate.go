@@ -337,14 +337,17 @@ func (r *Node) applyOne(topic string, payload []byte) error {
 		if len(m.Nodes) != len(m.Outcomes) || len(m.Nodes) > 64 {
 			return fmt.Errorf("%w: reputation message shape", ErrBadRequest)
 		}
+		if m.AtMillis <= 0 || m.AtMillis > r.cfg.Now().Add(maxEventSkew).UnixMilli() {
+			return fmt.Errorf("%w: reputation event stamped %d, not between 0 and a minute from now", ErrBadRequest, m.AtMillis)
+		}
 		for i, n := range m.Nodes {
 			addr, err := parseAddress("node", n)
 			if err != nil {
 				return err
 			}
 			switch m.Outcomes[i] {
-			case Success, FailedValidation, Timeout, Slashed:
-			default:
+			case Success, FailedValidation, Timeout:
+			default: // Slashed too: a slash travels as evidence, which every node checks
 				return fmt.Errorf("%w: outcome %d", ErrBadRequest, m.Outcomes[i])
 			}
 			r.ledger.Add(Event{Node: addr, RequestID: m.RequestID, Outcome: m.Outcomes[i], AtMillis: m.AtMillis})

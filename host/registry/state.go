@@ -3,6 +3,8 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -14,9 +16,10 @@ import (
 
 // Buckets of the state file.
 var (
-	bucketNodes      = []byte("registrations") // address -> RegisterNodeRequest as signed
-	bucketReputation = []byte("reputation")    // node|time|request|outcome -> Event JSON
-	bucketMempool    = []byte("mempool")       // kind|request -> Entry JSON
+	bucketNodes      = []byte("registrations")         // address -> RegisterNodeRequest as signed
+	bucketReputation = []byte("reputation")            // node|time|request|outcome -> Event JSON
+	bucketCheckpoint = []byte("reputation-checkpoint") // keyCheckpoint -> Checkpoint JSON
+	bucketMempool    = []byte("mempool")               // kind|request -> Entry JSON
 )
 
 // stateOp is one change waiting to be written.
@@ -24,7 +27,12 @@ type stateOp struct {
 	bucket []byte
 	key    []byte
 	value  []byte // nil deletes
+	// before, if set (key nil), deletes the reputation events before it
+	// but slashes: those a new checkpoint folded.
+	before int64
 }
+
+var keyCheckpoint = []byte("checkpoint")
 
 // state keeps a registry node's view in a bbolt file: every registration
 // as its node signed it, every reputation event, every mempool entry.
@@ -45,7 +53,7 @@ func openState(path string) (*state, error) {
 		return nil, fmt.Errorf("open registry state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketNodes, bucketReputation, bucketMempool} {
+		for _, b := range [][]byte{bucketNodes, bucketReputation, bucketCheckpoint, bucketMempool} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -73,7 +81,9 @@ func (s *state) writer() {
 		_ = s.db.Update(func(tx *bbolt.Tx) error {
 			for _, op := range pending {
 				b := tx.Bucket(op.bucket)
-				if op.value == nil {
+				if op.key == nil {
+					deleteFolded(b, op.before)
+				} else if op.value == nil {
 					_ = b.Delete(op.key)
 				} else {
 					_ = b.Put(op.key, op.value)
@@ -100,7 +110,9 @@ func (s *state) writer() {
 	}
 }
 
-func (s *state) put(bucket, key, value []byte) { s.ops <- stateOp{bucket, key, value} }
+func (s *state) put(bucket, key, value []byte) {
+	s.ops <- stateOp{bucket: bucket, key: key, value: value}
+}
 
 // close flushes what is pending and closes the file.
 func (s *state) close() error {
@@ -114,6 +126,40 @@ func eventKey(e Event) []byte {
 	k = fmt.Appendf(k, "%020d", e.AtMillis)
 	k = append(k, e.RequestID[:]...)
 	return append(k, byte(e.Outcome))
+}
+
+// eventKeyTime is the time in an eventKey.
+func eventKeyTime(k []byte) (int64, bool) {
+	if len(k) < common.AddressLength+20 {
+		return 0, false
+	}
+	t, err := strconv.ParseInt(string(k[common.AddressLength:common.AddressLength+20]), 10, 64)
+	return t, err == nil
+}
+
+// deleteFolded deletes the events before beforeMillis, but slashes: keys
+// sort by node, then time, so it visits only what it deletes and one key
+// per node.
+func deleteFolded(b *bbolt.Bucket, beforeMillis int64) {
+	var doomed [][]byte
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; {
+		t, ok := eventKeyTime(k)
+		if ok && t >= beforeMillis {
+			// The rest of this node's events are kept: on to the next
+			// node, whose keys sort after this one's and a 0xff (times
+			// are digits).
+			k, _ = c.Seek(append(slices.Clone(k[:common.AddressLength]), 0xff))
+			continue
+		}
+		if ok && Outcome(int8(k[len(k)-1])) != Slashed {
+			doomed = append(doomed, slices.Clone(k))
+		}
+		k, _ = c.Next()
+	}
+	for _, k := range doomed {
+		_ = b.Delete(k)
+	}
 }
 
 func entryKey2(kind EntryKind, id common.Hash) []byte { return append([]byte(kind+"|"), id[:]...) }
@@ -131,6 +177,13 @@ func (s *state) load(r *Node) error {
 		})
 		if err != nil {
 			return fmt.Errorf("registrations: %w", err)
+		}
+		if v := tx.Bucket(bucketCheckpoint).Get(keyCheckpoint); v != nil {
+			var cp Checkpoint
+			if err := json.Unmarshal(v, &cp); err != nil {
+				return fmt.Errorf("reputation checkpoint: %w", err)
+			}
+			r.ledger.restore(cp)
 		}
 		err = tx.Bucket(bucketReputation).ForEach(func(_, v []byte) error {
 			var e Event
@@ -166,6 +219,13 @@ func (s *state) persist(r *Node) {
 	r.ledger.onAdd = func(e Event) {
 		v, _ := json.Marshal(e)
 		s.put(bucketReputation, eventKey(e), v)
+	}
+	r.ledger.onCheck = func(cp Checkpoint) {
+		// The checkpoint first: a crash between the two leaves folded
+		// events on file, which the checkpoint refuses on load.
+		v, _ := json.Marshal(cp)
+		s.put(bucketCheckpoint, keyCheckpoint, v)
+		s.ops <- stateOp{bucket: bucketReputation, before: cp.BeforeMillis}
 	}
 	r.mempool.onChange = func(e Entry, deleted bool) {
 		var v []byte

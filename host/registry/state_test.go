@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -269,5 +270,119 @@ func TestTimeoutsDoNotExclude(t *testing.T) {
 	l.Add(registry.Event{Node: v, RequestID: common.BigToHash(big.NewInt(103)), Outcome: registry.Timeout, AtMillis: 103})
 	if s := l.Score(v); s != registry.TimeoutFloor-3 {
 		t.Fatalf("a timeout below the floor changed the score to %d", s)
+	}
+}
+
+// TestLedgerCompaction: folding old events into a checkpoint changes no
+// score, later events still fold in any delivery order to the scores of a
+// ledger that never compacted, an event older than the checkpoint is
+// refused, and slashes (outside the fold) survive it, counted once each.
+func TestLedgerCompaction(t *testing.T) {
+	nodes := []common.Address{common.HexToAddress("0x01"), common.HexToAddress("0x02"), common.HexToAddress("0x03")}
+	var evs []registry.Event
+	for i := range 600 {
+		o := []registry.Outcome{registry.Success, registry.Success, registry.FailedValidation, registry.Timeout, registry.Success, registry.Timeout, registry.Timeout}[i%7]
+		evs = append(evs, registry.Event{Node: nodes[i%3], RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: o, AtMillis: 1000 + int64(i/4)})
+	}
+	slash := registry.Event{Node: nodes[1], RequestID: common.HexToHash("0x5a"), Outcome: registry.Slashed}
+	whole := registry.NewLedger()
+	for _, e := range evs {
+		whole.Add(e)
+	}
+	whole.Add(slash)
+
+	const cut = 1000 + 100 // events 0..399 are before it
+	for trial := range 5 {
+		rng := rand.New(rand.NewPCG(uint64(trial), 11))
+		l := registry.NewLedger()
+		for _, i := range rng.Perm(400) {
+			l.Add(evs[i])
+		}
+		l.Add(slash)
+		before := map[common.Address]uint32{}
+		for _, n := range nodes {
+			before[n] = l.Score(n)
+		}
+		if folded := l.Compact(cut); folded != 400 {
+			t.Fatalf("compaction folded %d events, want 400", folded)
+		}
+		if l.Compact(cut-1) != 0 || len(l.Events()) != 1 {
+			t.Fatalf("an older compaction folded again, or events survived: %d kept", len(l.Events()))
+		}
+		for _, n := range nodes {
+			if got := l.Score(n); got != before[n] {
+				t.Fatalf("node %s: %d after compaction, %d before", n.Hex(), got, before[n])
+			}
+		}
+		if l.Add(evs[10]) || l.Add(registry.Event{Node: nodes[0], RequestID: common.HexToHash("0x77"), Outcome: registry.Success, AtMillis: cut - 1}) {
+			t.Fatal("an event older than the checkpoint was taken")
+		}
+		if l.Add(slash) {
+			t.Fatal("a slash counted twice")
+		}
+		for _, i := range rng.Perm(200) {
+			l.Add(evs[400+i])
+		}
+		for _, n := range nodes {
+			if got, want := l.Score(n), whole.Score(n); got != want {
+				t.Fatalf("trial %d, node %s: %d, a ledger that never compacted says %d", trial, n.Hex(), got, want)
+			}
+		}
+	}
+	if s := whole.Score(nodes[1]); s+20 > registry.MaxReputation {
+		t.Fatalf("the slashed node scores %d: the slash is not in it", s)
+	}
+}
+
+// TestCompactionSurvivesRestart: a registry that compacted its reputation
+// comes back from its state file with the same scores, without the folded
+// events, and still refuses an event older than its checkpoint; the slash
+// it had is still counted.
+func TestCompactionSurvivesRestart(t *testing.T) {
+	nw := newNetwork(t, 1)
+	path := filepath.Join(t.TempDir(), "registry.db")
+	cfg := registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C, StatePath: path}
+	r, err := registry.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := common.HexToAddress("0x0a"), common.HexToAddress("0x0b")
+	for i := range 40 {
+		r.Ledger().Add(registry.Event{Node: []common.Address{a, b}[i%2], RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: registry.Success, AtMillis: int64(1 + i)})
+	}
+	r.Ledger().Add(registry.Event{Node: a, RequestID: common.HexToHash("0x5a"), Outcome: registry.Slashed})
+	r.Ledger().Compact(31) // events 0..29 folded, 30..39 kept
+	r.Ledger().Add(registry.Event{Node: b, RequestID: common.HexToHash("0xb0"), Outcome: registry.FailedValidation, AtMillis: 100})
+	wantA, wantB := r.Ledger().Score(a), r.Ledger().Score(b)
+	if wantA != registry.InitialReputation+20-20 || wantB != registry.InitialReputation+20-2 {
+		t.Fatalf("scores before restart %d, %d", wantA, wantB)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onFile := 0
+	_ = db.View(func(tx *bbolt.Tx) error { onFile = tx.Bucket([]byte("reputation")).Stats().KeyN; return nil })
+	db.Close()
+	if onFile != 12 {
+		t.Fatalf("%d reputation events on file, want the slash and the 11 after the checkpoint", onFile)
+	}
+
+	r2, err := registry.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if gotA, gotB := r2.Ledger().Score(a), r2.Ledger().Score(b); gotA != wantA || gotB != wantB {
+		t.Fatalf("scores after restart %d, %d; want %d, %d", gotA, gotB, wantA, wantB)
+	}
+	if n := len(r2.Ledger().Events()); n != 1+10+1 {
+		t.Fatalf("%d events came back, want the slash and the 11 after the checkpoint", n)
+	}
+	if r2.Ledger().Add(registry.Event{Node: a, RequestID: common.HexToHash("0x99"), Outcome: registry.Success, AtMillis: 30}) {
+		t.Fatal("after a restart, an event older than the checkpoint was taken")
 	}
 }
