@@ -30,8 +30,8 @@ import (
 )
 
 // BenchmarkDevnetPaidRequests runs paid requests through a devnet of real
-// processes (chain, 5 registry nodes, gateway, 2 compute nodes serving both
-// shipped models, strict sandbox when root), benchInFlight in flight: a
+// processes (chain, 5 registry nodes, gateway, 2 compute nodes serving the
+// trivial echo model and both shipped models, strict sandbox when root), benchInFlight in flight: a
 // sustained load, CPU-bound on 2 cores, each model in turn. It reports
 // settled requests/s (per model, and over both),
 // end-to-end and per-stage latency, the CPU time the network's processes
@@ -55,8 +55,8 @@ func BenchmarkDevnetPaidRequests(b *testing.B) {
 		b.Fatal(err)
 	}
 	all0 := cpu(n.Procs())
-	// Each model alone in turn (digits, the trivial one: ~0.2 ms a run
-	// in its worker; charlm ~6 ms), b.N in all.
+	// Each model alone in turn (echo, the trivial one; digits, ~0.2 ms a
+	// run in its worker; charlm ~6 ms), b.N in all.
 	r := &devnet.Report{Stages: map[string][]time.Duration{}}
 	b.ResetTimer()
 	for i, req := range reqs {
@@ -219,15 +219,22 @@ func chainPairsPerSecond(b *testing.B, n *devnet.Net, k int) float64 {
 	return float64(k) / time.Since(start).Seconds()
 }
 
-// startBenchNet starts a devnet in dir serving both shipped models, in the
-// strict sandbox when root (none otherwise), the gateway with gatewayArgs.
+// benchModels are the bundles the benchmarks serve: the trivial echo model
+// (no weights, no arithmetic: what the host costs around any model) and
+// both shipped models.
+func benchModels() []string {
+	return append([]string{filepath.Join(repoRoot(), "host", "devnet", "testdata", "echo")}, models()...)
+}
+
+// startBenchNet starts a devnet in dir serving benchModels, in the strict
+// sandbox when root (none otherwise), the gateway with gatewayArgs.
 func startBenchNet(b *testing.B, dir string, gatewayArgs ...string) *devnet.Net {
 	mode := "strict"
 	if os.Geteuid() != 0 {
 		mode = "none"
 	}
 	n, err := devnet.Start(context.Background(), devnet.Config{Bin: ncnBinary(b), DataDir: dir, Sandbox: mode,
-		Models: models(), GatewayArgs: gatewayArgs})
+		Models: benchModels(), GatewayArgs: gatewayArgs})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -336,7 +343,7 @@ func subtree(stats map[int]stat, pid int) time.Duration {
 }
 
 // BenchmarkDevnetLatency runs paid requests one at a time through the
-// devnet, b.N for each shipped model, and the same model inputs through a
+// devnet, b.N for each benchmark model, and the same model inputs through a
 // sandboxed worker called directly, in the same run. Per model it reports
 // end-to-end latency; the host's part of it (hostpath: end to end less
 // the two waits for the chain, payment and settlement, read from the
@@ -449,6 +456,11 @@ func waitClockLead(b *testing.B, n *devnet.Net) {
 // devnet's compute nodes run it.
 func directWorker(b *testing.B, req client.Request) time.Duration {
 	cfg := workertest.Config(b, req.Model)
+	for _, dir := range benchModels() {
+		if filepath.Base(dir) == req.Model {
+			cfg.Bundle = dir
+		}
+	}
 	cfg.MaxRequests, cfg.QueueTimeout = 1<<30, time.Minute
 	if os.Geteuid() == 0 {
 		uid := 330000 + os.Getpid()%1000

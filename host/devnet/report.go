@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,7 +255,7 @@ func (n *Net) SampleRequests() ([]client.Request, error) {
 		s := m.Samples[0]
 		input := []byte(s.Input)
 		var text string
-		if m.Input.ContentType == "text/plain" && unquote(s.Input, &text) {
+		if strings.HasPrefix(m.Input.ContentType, "text/plain") && unquote(s.Input, &text) {
 			input = []byte(text)
 		}
 		out = append(out, client.Request{Subnet: n.Subnet, Model: m.Name, Input: input, Params: s.Params})

@@ -153,7 +153,25 @@ def build_char_gru(torch, vocab, embed, hidden, layers, dropout=0.0):
     return Net()
 
 
-ARCHITECTURES = {(m.runtime, m.architecture): m for m in (DigitsMLP, CharGRU)}
+class Echo:
+    """A trivial model: the prompt back after a prefix from the bundle. It
+    exists to measure the host around a model (benchmarks, tests)."""
+
+    runtime = "numpy"
+    architecture = "echo"
+
+    def __init__(self, bundle, device, threads):
+        with open(bundle.path(bundle.config["prefix_file"]), encoding="utf-8") as f:
+            self.prefix = f.read()
+
+    def run(self, value, params, emit, deadline):
+        deadline()
+        out = (self.prefix + value).encode("utf-8")
+        emit(out)
+        return out, 1
+
+
+ARCHITECTURES = {(m.runtime, m.architecture): m for m in (DigitsMLP, CharGRU, Echo)}
 
 
 def load(bundle, device="cpu", threads=1):
