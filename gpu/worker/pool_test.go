@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,26 @@ func TestCharLMStreams(t *testing.T) {
 	}
 	if err := p.Check(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEchoModel: the trivial model the benchmarks measure the host with
+// answers with its bundle's prefix, as one streamed token, and its bundle
+// is checked like any other (a parameter it does not take is refused).
+func TestEchoModel(t *testing.T) {
+	cfg := workertest.Config(t, "echo")
+	cfg.Bundle = filepath.Join("testdata", "echo")
+	p := newPool(t, cfg)
+	var chunks []string
+	res, err := p.Infer(context.Background(), worker.Request{Input: []byte("héllo")}, func(c []byte) { chunks = append(chunks, string(c)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Output) != "echo: héllo" || res.Tokens != 1 || len(chunks) != 1 || chunks[0] != string(res.Output) {
+		t.Fatalf("output %q, %d tokens, chunks %q", res.Output, res.Tokens, chunks)
+	}
+	if _, err := p.Infer(context.Background(), worker.Request{Input: []byte("x"), Params: json.RawMessage(`{"max_tokens": 3}`)}, nil); !errors.Is(err, worker.ErrInvalidInput) {
+		t.Fatalf("unknown parameter: %v, want ErrInvalidInput", err)
 	}
 }
 

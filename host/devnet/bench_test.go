@@ -223,7 +223,7 @@ func chainPairsPerSecond(b *testing.B, n *devnet.Net, k int) float64 {
 // (no weights, no arithmetic: what the host costs around any model) and
 // both shipped models.
 func benchModels() []string {
-	return append([]string{filepath.Join(repoRoot(), "host", "devnet", "testdata", "echo")}, models()...)
+	return append([]string{filepath.Join(repoRoot(), "gpu", "worker", "testdata", "echo")}, models()...)
 }
 
 // startBenchNet starts a devnet in dir serving benchModels, in the strict
