@@ -37,8 +37,10 @@ type signedCompletionJSON struct {
 
 // witness remembers the first Completion signature of each validator for
 // each request it sees, from its own quorums and from gossip, for
-// witnessRetention: a request is settled or expired well before that
-// (quotes live 10 minutes), after which a second signature pays nobody.
+// witnessMargin past the longest quote (Config.MaxQuoteTTL): a request
+// expires at most that long after its quote, so by then it is settled or
+// refundable and a second signature pays nobody. At 60 requests/s that is
+// about 100 MB of signatures (5 a request) at 15 minutes; it was an hour.
 type witness struct {
 	mu   sync.Mutex
 	seen map[[2]common.Hash]witnessed // (request, validator as hash)
@@ -56,7 +58,7 @@ type witnessed struct {
 	checked bool // the signature is known to be the validator's
 }
 
-const witnessRetention = time.Hour
+const witnessMargin = 5 * time.Minute // clocks' skew, the chain's finality
 
 func newWitness(valid func(v common.Address, s chain.SignedCompletion) bool) *witness {
 	return &witness{seen: map[[2]common.Hash]witnessed{}, done: map[common.Address]bool{}, valid: valid}

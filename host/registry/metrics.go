@@ -80,6 +80,9 @@ func newMetrics(r *Node, reg prometheus.Registerer) *metrics {
 			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mempool_entries", Help: "Pending validations held in the mempool."},
 			func() float64 { return float64(r.mempool.Len()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "reputation_events",
+			Help: "Reputation events kept (those of the last few minutes, and slashes; older ones are folded into a checkpoint)."},
+			func() float64 { return float64(r.ledger.Len()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nodes_available", Help: "Compute and gateway nodes heartbeating."},
 			func() float64 {
 				n := 0

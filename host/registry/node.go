@@ -155,7 +155,7 @@ func (r *Node) housekeeping(ctx context.Context) {
 		case <-t.C:
 			r.mempool.Cleanup()
 			r.nodes.Prune()
-			r.witness.prune(r.cfg.Now().Add(-max(witnessRetention, 4*r.cfg.MaxQuoteTTL)))
+			r.witness.prune(r.cfg.Now().Add(-r.cfg.MaxQuoteTTL - witnessMargin))
 			// Whole minutes, so that nodes' checkpoints tend to agree.
 			r.ledger.Compact(r.cfg.Now().Add(-reputationHorizon).Truncate(time.Minute).UnixMilli())
 		}

@@ -64,6 +64,7 @@ type Checkpoint struct {
 type Ledger struct {
 	mu      sync.Mutex
 	events  map[common.Address][]Event // after the checkpoint, in fold order
+	kept    int                        // events in events
 	cp      Checkpoint
 	slashes map[common.Address]map[common.Hash]bool
 	scores  map[common.Address]uint32 // fold cache, without slashes; dropped on change
@@ -112,6 +113,7 @@ func (l *Ledger) insert(e Event) bool {
 		// The usual case, an event after all the others: appended, and
 		// the score moves by one step instead of a fold over them all.
 		l.events[e.Node] = append(evs, e)
+		l.kept++
 		if s, ok := l.scores[e.Node]; ok {
 			l.scores[e.Node] = uint32(step(int(s), e))
 		}
@@ -122,6 +124,7 @@ func (l *Ledger) insert(e Event) bool {
 		return false
 	}
 	l.events[e.Node] = slices.Insert(evs, i, e)
+	l.kept++
 	delete(l.scores, e.Node)
 	return true
 }
@@ -182,11 +185,24 @@ func (l *Ledger) Compact(beforeMillis int64) int {
 			l.events[node] = slices.Clone(evs[n:]) // lets the folded ones go
 		}
 	}
+	l.kept -= folded
 	l.cp = Checkpoint{BeforeMillis: beforeMillis, Scores: scores}
 	if l.onCheck != nil {
 		l.onCheck(l.cp)
 	}
 	return folded
+}
+
+// Len is how many events the ledger keeps: those after its checkpoint,
+// and slashes.
+func (l *Ledger) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.kept
+	for _, s := range l.slashes {
+		n += len(s)
+	}
+	return n
 }
 
 // restore starts an empty ledger from a stored checkpoint.

@@ -306,7 +306,7 @@ func TestLedgerCompaction(t *testing.T) {
 		if folded := l.Compact(cut); folded != 400 {
 			t.Fatalf("compaction folded %d events, want 400", folded)
 		}
-		if l.Compact(cut-1) != 0 || len(l.Events()) != 1 {
+		if l.Compact(cut-1) != 0 || len(l.Events()) != 1 || l.Len() != 1 {
 			t.Fatalf("an older compaction folded again, or events survived: %d kept", len(l.Events()))
 		}
 		for _, n := range nodes {
@@ -322,6 +322,9 @@ func TestLedgerCompaction(t *testing.T) {
 		}
 		for _, i := range rng.Perm(200) {
 			l.Add(evs[400+i])
+		}
+		if l.Len() != 200+1 {
+			t.Fatalf("%d events kept, want the 200 after the checkpoint and the slash", l.Len())
 		}
 		for _, n := range nodes {
 			if got, want := l.Score(n), whole.Score(n); got != want {
@@ -379,7 +382,7 @@ func TestCompactionSurvivesRestart(t *testing.T) {
 	if gotA, gotB := r2.Ledger().Score(a), r2.Ledger().Score(b); gotA != wantA || gotB != wantB {
 		t.Fatalf("scores after restart %d, %d; want %d, %d", gotA, gotB, wantA, wantB)
 	}
-	if n := len(r2.Ledger().Events()); n != 1+10+1 {
+	if n := len(r2.Ledger().Events()); n != 1+10+1 || r2.Ledger().Len() != n {
 		t.Fatalf("%d events came back, want the slash and the 11 after the checkpoint", n)
 	}
 	if r2.Ledger().Add(registry.Event{Node: a, RequestID: common.HexToHash("0x99"), Outcome: registry.Success, AtMillis: 30}) {
