@@ -72,6 +72,8 @@ func BenchmarkDevnetPaidRequests(b *testing.B) {
 			b.Fatalf("%s: %d of %d settled: %v %v", req.Model, m.Completed, count, err, m.Errors)
 		}
 		b.ReportMetric(float64(m.Completed)/m.Elapsed.Seconds(), req.Model+"-settled/s")
+		b.ReportMetric(ms(pctl(m.Latencies, 50)), req.Model+"-p50-ms")
+		b.ReportMetric(ms(pctl(m.Latencies, 99)), req.Model+"-p99-ms")
 		r.Completed += m.Completed
 		r.Elapsed += m.Elapsed
 		r.Latencies = append(r.Latencies, m.Latencies...)
@@ -87,6 +89,7 @@ func BenchmarkDevnetPaidRequests(b *testing.B) {
 	b.ReportMetric(ms(pctl(r.Latencies, 99)), "p99-ms")
 	for _, st := range []string{"submit", "pay", "result"} {
 		b.ReportMetric(ms(pctl(r.Stages[st], 50)), st+"-p50-ms")
+		b.ReportMetric(ms(pctl(r.Stages[st], 99)), st+"-p99-ms")
 	}
 	b.ReportMetric(all, "cpu-ms/req")
 	for role, ps := range roles {
