@@ -128,6 +128,17 @@ func eventKey(e Event) []byte {
 	return append(k, byte(e.Outcome))
 }
 
+// eventFromKey decodes an eventKey.
+func eventFromKey(k []byte) (Event, error) {
+	const n = common.AddressLength + 20 + common.HashLength + 1
+	t, ok := eventKeyTime(k)
+	if len(k) != n || !ok {
+		return Event{}, fmt.Errorf("reputation event key %x is not node|time|request|outcome", k)
+	}
+	return Event{Node: common.BytesToAddress(k[:common.AddressLength]), AtMillis: t,
+		RequestID: common.BytesToHash(k[common.AddressLength+20 : n-1]), Outcome: Outcome(int8(k[n-1]))}, nil
+}
+
 // eventKeyTime is the time in an eventKey.
 func eventKeyTime(k []byte) (int64, bool) {
 	if len(k) < common.AddressLength+20 {
@@ -185,9 +196,12 @@ func (s *state) load(r *Node) error {
 			}
 			r.ledger.restore(cp)
 		}
-		err = tx.Bucket(bucketReputation).ForEach(func(_, v []byte) error {
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
+		err = tx.Bucket(bucketReputation).ForEach(func(k, v []byte) error {
+			e, err := eventFromKey(k)
+			if len(v) > 0 { // written before the key was the whole event
+				err = json.Unmarshal(v, &e)
+			}
+			if err != nil {
 				return err
 			}
 			r.ledger.Add(e)
@@ -217,8 +231,7 @@ func (s *state) persist(r *Node) {
 		s.put(bucketNodes, addr[:], v)
 	}
 	r.ledger.onAdd = func(e Event) {
-		v, _ := json.Marshal(e)
-		s.put(bucketReputation, eventKey(e), v)
+		s.put(bucketReputation, eventKey(e), []byte{}) // the key is the event
 	}
 	r.ledger.onCheck = func(cp Checkpoint) {
 		// The checkpoint first: a crash between the two leaves folded

@@ -3,10 +3,12 @@ package registry_test
 import (
 	"crypto/ecdsa"
 	"errors"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,15 +365,24 @@ func TestCompactionSurvivesRestart(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	// On file: the slash and the 11 events after the checkpoint. An event
+	// as older versions wrote it (the key, and the event as JSON) still
+	// loads.
+	c := common.HexToAddress("0x0c")
+	db, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	onFile := 0
-	_ = db.View(func(tx *bbolt.Tx) error { onFile = tx.Bucket([]byte("reputation")).Stats().KeyN; return nil })
+	err = db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("reputation"))
+		onFile = b.Stats().KeyN
+		key := append(append(append(c.Bytes(), fmt.Sprintf("%020d", 50)...), common.HexToHash("0xc0").Bytes()...), byte(registry.Success))
+		return b.Put(key, []byte(`{"Node":"`+c.Hex()+`","RequestID":"`+common.HexToHash("0xc0").Hex()+`","Outcome":1,"AtMillis":50}`))
+	})
 	db.Close()
-	if onFile != 12 {
-		t.Fatalf("%d reputation events on file, want the slash and the 11 after the checkpoint", onFile)
+	if err != nil || onFile != 12 {
+		t.Fatalf("%d reputation events on file, want the slash and the 11 after the checkpoint (%v)", onFile, err)
 	}
 
 	r2, err := registry.New(cfg)
@@ -382,10 +393,53 @@ func TestCompactionSurvivesRestart(t *testing.T) {
 	if gotA, gotB := r2.Ledger().Score(a), r2.Ledger().Score(b); gotA != wantA || gotB != wantB {
 		t.Fatalf("scores after restart %d, %d; want %d, %d", gotA, gotB, wantA, wantB)
 	}
-	if n := len(r2.Ledger().Events()); n != 1+10+1 || r2.Ledger().Len() != n {
-		t.Fatalf("%d events came back, want the slash and the 11 after the checkpoint", n)
+	if n := len(r2.Ledger().Events()); n != 1+10+1+1 || r2.Ledger().Len() != n {
+		t.Fatalf("%d events came back, want the slash, the 11 after the checkpoint and the old-format one", n)
+	}
+	if got := r2.Ledger().Score(c); got != registry.InitialReputation+1 {
+		t.Fatalf("the old-format event: score %d", got)
 	}
 	if r2.Ledger().Add(registry.Event{Node: a, RequestID: common.HexToHash("0x99"), Outcome: registry.Success, AtMillis: 30}) {
 		t.Fatal("after a restart, an event older than the checkpoint was taken")
+	}
+}
+
+// TestHousekeepingCompacts: a running registry folds its reputation events
+// into the checkpoint once they are older than the horizon (5 minutes),
+// on its own, and its scores stay as they were.
+func TestHousekeepingCompacts(t *testing.T) {
+	nw := newNetwork(t, 1)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	r, err := registry.New(registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C,
+		Now: clock, HeartbeatInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := common.HexToAddress("0x0a")
+	for i := range 10 {
+		r.Ledger().Add(registry.Event{Node: a, RequestID: common.BigToHash(big.NewInt(int64(i))), Outcome: registry.FailedValidation, AtMillis: now.UnixMilli() - int64(i)})
+	}
+	want := r.Ledger().Score(a)
+	time.Sleep(200 * time.Millisecond) // a few housekeeping rounds: nothing is old enough yet
+	if n := r.Ledger().Len(); n != 10 {
+		t.Fatalf("%d events kept before the horizon, want 10", n)
+	}
+	mu.Lock()
+	now = now.Add(7 * time.Minute)
+	mu.Unlock()
+	for deadline := time.Now().Add(10 * time.Second); r.Ledger().Len() != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still kept 7 minutes on", r.Ledger().Len())
+		}
+	}
+	if got := r.Ledger().Score(a); got != want || want != registry.InitialReputation-20 {
+		t.Fatalf("score %d after compaction, %d before", got, want)
 	}
 }
