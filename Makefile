@@ -73,6 +73,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench Start -benchtime 50x ./sandbox/
 	$(GO) test -run '^$$' -bench WorkerRoundTrip -benchtime 300x ./host/compute/
 	$(GO) test -run '^$$' -bench PreprocessingQuorum -benchtime 500x ./host/registry/
+	$(GO) test -run '^$$' -bench WitnessMemory -benchtime 200000x ./host/registry/
 	$(GO) test -run '^$$' -bench Discovery -benchtime 50x ./p2p/
 	$(GO) test -run '^$$' -bench GossipDelivery -benchtime 500x ./p2p/
 	$(GO) test -run '^$$' -bench DevnetPaidRequests -benchtime 1500x ./host/devnet/

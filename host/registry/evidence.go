@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/p2p"
@@ -52,10 +53,34 @@ type witness struct {
 	valid func(v common.Address, s chain.SignedCompletion) bool
 }
 
+// witnessed is one validator's first signature for a request, kept small
+// (a registry holds one per validator per request for the whole
+// retention): the request id is the map key's.
 type witnessed struct {
-	sig     chain.SignedCompletion
-	at      time.Time
-	checked bool // the signature is known to be the validator's
+	result     common.Hash
+	node       common.Address
+	execMillis uint64
+	sig        [crypto.SignatureLength]byte
+	at         int64 // unix nanoseconds
+	checked    bool  // the signature is known to be the validator's
+}
+
+func newWitnessed(s chain.SignedCompletion, at int64, checked bool) witnessed {
+	x := witnessed{result: s.Message.ResultHash, node: s.Message.ComputeNode, execMillis: s.Message.ExecMillis, at: at, checked: checked}
+	copy(x.sig[:], s.Signature)
+	return x
+}
+
+// signed is the signature as it was heard, for request.
+func (x witnessed) signed(request common.Hash) chain.SignedCompletion {
+	return chain.SignedCompletion{
+		Message:   chain.Completion{RequestID: request, ResultHash: x.result, ComputeNode: x.node, ExecMillis: x.execMillis},
+		Signature: bytes.Clone(x.sig[:]),
+	}
+}
+
+func (x witnessed) same(m chain.Completion) bool {
+	return x.result == m.ResultHash && x.node == m.ComputeNode && x.execMillis == m.ExecMillis
 }
 
 const witnessMargin = 5 * time.Minute // clocks' skew, the chain's finality
@@ -69,42 +94,49 @@ func newWitness(valid func(v common.Address, s chain.SignedCompletion) bool) *wi
 // evidence, once per validator. A signature that is not v's is never
 // evidence.
 func (w *witness) observe(v common.Address, s chain.SignedCompletion, now time.Time, checked bool) (*Evidence, bool) {
-	k := [2]common.Hash{s.Message.RequestID, common.BytesToHash(v[:])}
+	if len(s.Signature) != crypto.SignatureLength {
+		return nil, false // never anyone's
+	}
+	id := s.Message.RequestID
+	k := [2]common.Hash{id, common.BytesToHash(v[:])}
+	at := now.UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	prev, ok := w.seen[k]
 	if !ok {
-		w.seen[k] = witnessed{sig: s, at: now, checked: checked}
+		w.seen[k] = newWitnessed(s, at, checked)
 		return nil, false
 	}
-	if prev.sig.Message == s.Message {
+	if prev.same(s.Message) {
 		// Signing is deterministic: other bytes for the same message mean
 		// one of the two is forged. Keep the one that is v's.
-		if !prev.checked && (checked || !bytes.Equal(prev.sig.Signature, s.Signature)) && !w.valid(v, prev.sig) {
-			w.seen[k] = witnessed{sig: s, at: now, checked: checked}
+		if !prev.checked && (checked || !bytes.Equal(prev.sig[:], s.Signature)) && !w.valid(v, prev.signed(id)) {
+			w.seen[k] = newWitnessed(s, at, checked)
 		} else if checked && !prev.checked {
-			w.seen[k] = witnessed{sig: s, at: prev.at, checked: true}
+			prev.checked = true
+			w.seen[k] = prev
 		}
 		return nil, false
 	}
 	if w.done[v] || (!checked && !w.valid(v, s)) {
 		return nil, false
 	}
-	if !prev.checked && !w.valid(v, prev.sig) {
-		w.seen[k] = witnessed{sig: s, at: now, checked: true} // the first was forged
+	if !prev.checked && !w.valid(v, prev.signed(id)) {
+		w.seen[k] = newWitnessed(s, at, true) // the first was forged
 		return nil, false
 	}
 	w.done[v] = true
-	return &Evidence{Validator: v, A: prev.sig, B: s}, true
+	return &Evidence{Validator: v, A: prev.signed(id), B: s}, true
 }
 
 // prune forgets signatures seen before cutoff and returns how many.
 func (w *witness) prune(cutoff time.Time) int {
+	c := cutoff.UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
 	for k, s := range w.seen {
-		if s.at.Before(cutoff) {
+		if s.at < c {
 			delete(w.seen, k)
 			n++
 		}
@@ -118,15 +150,18 @@ func (w *witness) get(request common.Hash, v common.Address) (chain.SignedComple
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s, ok := w.seen[k]
-	if ok && !s.checked {
-		if !w.valid(v, s.sig) {
+	if !ok {
+		return chain.SignedCompletion{}, false
+	}
+	if !s.checked {
+		if !w.valid(v, s.signed(request)) {
 			delete(w.seen, k) // forged: as if never heard
 			return chain.SignedCompletion{}, false
 		}
 		s.checked = true
 		w.seen[k] = s
 	}
-	return s.sig, ok
+	return s.signed(request), true
 }
 
 // verify checks that both signatures are v's over different results for

@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"math/big"
+	"runtime"
 	"testing"
 	"time"
 
@@ -77,4 +79,42 @@ func TestWitnessChecksOnlyWhatMatters(t *testing.T) {
 	if _, found := w2.observe(v, signed(key, 2), now, false); !found {
 		t.Error("the real first signature was lost to a forged copy: no evidence")
 	}
+
+	// A signature of the wrong length is nobody's: not kept.
+	w3 := newWitness(w.valid)
+	short := signed(key, 1)
+	short.Signature = short.Signature[:64]
+	w3.observe(v, short, now, false)
+	if _, ok := w3.get(req, v); ok || len(w3.seen) != 0 {
+		t.Fatal("a 64-byte signature was kept")
+	}
+	// Pruning forgets what was heard before the cutoff, only that.
+	w3.observe(v, signed(key, 1), now, true)
+	if w3.prune(now) != 0 || w3.prune(now.Add(time.Nanosecond)) != 1 || len(w3.seen) != 0 {
+		t.Fatal("prune")
+	}
+}
+
+// BenchmarkWitnessMemory reports the heap a registry's witness holds per
+// signature it keeps (5 a request, for MaxQuoteTTL + witnessMargin).
+func BenchmarkWitnessMemory(b *testing.B) {
+	key, _ := crypto.GenerateKey()
+	sig, _ := chain.Sign(key, common.Hash{1})
+	vals := make([]common.Address, 5)
+	for i := range vals {
+		vals[i] = common.Address{byte(i + 1)}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	w := newWitness(nil)
+	now := time.Now()
+	for i := range b.N {
+		m := chain.Completion{RequestID: common.BigToHash(big.NewInt(int64(i))), ResultHash: common.Hash{2}, ComputeNode: common.Address{9}, ExecMillis: 5}
+		w.observe(vals[i%5], chain.SignedCompletion{Message: m, Signature: bytes.Clone(sig)}, now, true)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-B/signature")
+	runtime.KeepAlive(w)
 }
