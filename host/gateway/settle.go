@@ -190,19 +190,23 @@ func (d *Daemon) dispatch(rec Record) (Record, error) {
 		d.fail(rec, errors.New("paid too close to its expiry to compute and settle"))
 		return d.get(rec.ID)
 	}
-	rec, err = d.transition(rec.ID, StatePaid, StateDispatched, func(r *Record) error {
+	if rec, err = d.toDispatched(rec.ID); err != nil {
+		return rec, err
+	}
+	d.compute.assign(rec.ComputeNode, computeTask(rec, td, deadline))
+	d.log.Info("request dispatched", "request_id", rec.ID.Hex(), "node", rec.ComputeNode.Hex())
+	return rec, nil
+}
+
+// toDispatched moves a paid request to dispatched, counting the attempt.
+func (d *Daemon) toDispatched(id common.Hash) (Record, error) {
+	return d.transition(id, StatePaid, StateDispatched, func(r *Record) error {
 		if r.Attempts == nil {
 			r.Attempts = map[State]uint32{}
 		}
 		r.Attempts[StateDispatched]++
 		return nil
 	})
-	if err != nil {
-		return rec, err
-	}
-	d.compute.assign(rec.ComputeNode, computeTask(rec, td, deadline))
-	d.log.Info("request dispatched", "request_id", rec.ID.Hex(), "node", rec.ComputeNode.Hex())
-	return rec, nil
 }
 
 // taskDeadline is when a task given now must be done: a task's time,

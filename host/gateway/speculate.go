@@ -188,13 +188,7 @@ func (d *Daemon) adopt(rec Record) (out Record, ok bool, err error) {
 		return rec, false, nil // timed out or released: dispatch it again
 	}
 	sp.adopted = true
-	out, err = d.transition(rec.ID, StatePaid, StateDispatched, func(r *Record) error {
-		if r.Attempts == nil {
-			r.Attempts = map[State]uint32{}
-		}
-		r.Attempts[StateDispatched]++
-		return nil
-	})
+	out, err = d.toDispatched(rec.ID)
 	if err != nil || sp.result == nil {
 		return out, err == nil, err // still running: its result comes to a dispatched request
 	}

@@ -206,7 +206,8 @@ func TestNodeRegistration(t *testing.T) {
 func TestStateSurvivesRestart(t *testing.T) {
 	nw := newNetwork(t, 1)
 	path := filepath.Join(t.TempDir(), "registry.db")
-	cfg := registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C, StatePath: path}
+	cfg := soloConfig(nw)
+	cfg.StatePath = path
 	r, err := registry.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +347,8 @@ func TestLedgerCompaction(t *testing.T) {
 func TestCompactionSurvivesRestart(t *testing.T) {
 	nw := newNetwork(t, 1)
 	path := filepath.Join(t.TempDir(), "registry.db")
-	cfg := registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C, StatePath: path}
+	cfg := soloConfig(nw)
+	cfg.StatePath = path
 	r, err := registry.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -416,8 +418,9 @@ func TestHousekeepingCompacts(t *testing.T) {
 		defer mu.Unlock()
 		return now
 	}
-	r, err := registry.New(registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C,
-		Now: clock, HeartbeatInterval: 50 * time.Millisecond})
+	cfg := soloConfig(nw)
+	cfg.Now, cfg.HeartbeatInterval = clock, 50*time.Millisecond
+	r, err := registry.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,4 +445,10 @@ func TestHousekeepingCompacts(t *testing.T) {
 	if got := r.Ledger().Score(a); got != want || want != registry.InitialReputation-20 {
 		t.Fatalf("score %d after compaction, %d before", got, want)
 	}
+}
+
+// soloConfig is a registry node alone on nw's chain, as its first
+// validator.
+func soloConfig(nw *network) registry.Config {
+	return registry.Config{Key: nw.env.Validators[0].Key, Domain: nw.env.Domain, Subnets: nw.subnets, Stakes: nw.env.C}
 }
