@@ -70,7 +70,7 @@ type Config struct {
 	Mode Mode
 	// ProtocolPrefix separates this network from every other libp2p
 	// network: DHT protocol "<prefix>/kad/1.0.0", gossip topics
-	// "<prefix>/<name>/1", blob "<prefix>/blob/1.0.0". Default "/ncn"; a
+	// "<prefix>/<name>/1", blob "<prefix>/blob/2.0.0". Default "/ncn"; a
 	// devnet uses its own, e.g. "/ncn-dev".
 	ProtocolPrefix string
 

@@ -6,7 +6,7 @@
 // # The network is private by construction
 //
 // Every protocol carries Config.ProtocolPrefix ("/ncn"): DHT
-// "/ncn/kad/1.0.0", topics "/ncn/<name>/1", blobs "/ncn/blob/1.0.0",
+// "/ncn/kad/1.0.0", topics "/ncn/<name>/1", blobs "/ncn/blob/2.0.0",
 // descriptors "/ncn/descriptor/1.0.0", so IPFS peers cannot join. A node
 // dials on its own only the peers the operator names (Config.Bootstrap);
 // there is no relay, no NAT port mapping, no AutoNAT probing (reachability
@@ -47,6 +47,7 @@
 //
 //	node.Provide(ctx, p2p.BlobCID(sha))          // after storing a plugin
 //	wasm, err := node.FetchBlob(ctx, sha)        // from any provider, verified
+//	err = node.FetchBlobFile(ctx, sha, path, max, nil) // a large one, to disk, resumable
 //
 // A compute node or gateway runs the same Node in ModeClient and calls
 // AdvertiseNode, which publishes its descriptor and provides the subnet

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -437,5 +439,65 @@ func TestBlobFetch(t *testing.T) {
 	}
 	if _, err := net.Nodes[0].FetchBlob(ctx, p2p.Hash{1}); !errors.Is(err, p2p.ErrNotFound) {
 		t.Fatalf("fetch of an unknown blob: %v, want ErrNotFound", err)
+	}
+
+	// To a file: it resumes after the bytes already there, starts again
+	// when those are not the blob's, and respects the size cap.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "blob")
+	var first int64 = -1
+	progress := func(have, size int64) {
+		if first < 0 {
+			first = have
+		}
+		if size != int64(len(wasm)) || have > size {
+			t.Errorf("progress %d of %d", have, size)
+		}
+	}
+	fetchFile := func(prefix []byte, maxSize int64) error {
+		t.Helper()
+		first = -1
+		if err := os.WriteFile(path, prefix, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return net.Nodes[5].FetchBlobFile(ctx, sha, path, maxSize, progress)
+	}
+	for _, c := range []struct {
+		name   string
+		prefix []byte
+		from   int64 // the offset the transfer starts from at last
+	}{
+		{"empty", nil, 0},
+		{"the blob's start", wasm[:40000], 40000},
+		{"all of it", wasm, int64(len(wasm))},
+		{"other bytes", bytes.Repeat([]byte("x"), 40000), 0},
+		{"longer than the blob", bytes.Repeat([]byte("x"), len(wasm)+1), 0},
+	} {
+		if err := fetchFile(c.prefix, 1<<20); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, wasm) {
+			t.Fatalf("%s: the file holds %d other bytes", c.name, len(got))
+		}
+		if c.from > 0 && first != c.from {
+			t.Fatalf("%s: the transfer started at %d, want %d", c.name, first, c.from)
+		}
+	}
+	if err := fetchFile(nil, int64(len(wasm)-1)); !errors.Is(err, p2p.ErrTooLarge) {
+		t.Fatalf("over the size cap: %v, want ErrTooLarge", err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sha2 := p2p.Hash(sha256.Sum256(corrupt))
+	stores[2].Put(sha2, wasm) // a provider serving other bytes under sha2
+	if err := net.Nodes[2].Provide(ctx, p2p.BlobCID(sha2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Nodes[5].FetchBlobFile(ctx, sha2, path, 1<<20, nil); !errors.Is(err, p2p.ErrCorrupt) {
+		t.Fatalf("from a corrupt provider: %v, want ErrCorrupt", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Fatalf("corrupt bytes left at the path: %v %v", fi.Size(), err)
 	}
 }

@@ -461,7 +461,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) blobProtocol() protocol.ID {
-	return protocol.ID(n.cfg.ProtocolPrefix + "/blob/1.0.0")
+	return protocol.ID(n.cfg.ProtocolPrefix + "/blob/2.0.0")
 }
 
 func (n *Node) descProtocol() protocol.ID {

@@ -61,6 +61,8 @@ func commands() []command {
 		{"subnet plugin activate", "make uploaded plugins a subnet's, signed by its owner: a new config hash", runSubnetPluginActivate},
 		{"subnet plugin rollback", "re-activate a subnet's earlier plugin set", runSubnetPluginRollback},
 		{"subnet plugin list", "list stored plugins, or those active in a subnet", runSubnetPluginList},
+		{"subnet model add", "register a model bundle in a subnet you own and upload its files, of any size", runSubnetModelAdd},
+		{"subnet model push", "upload a registered model's bundle files to a registry node (resumes; no key needed)", runSubnetModelPush},
 		{"sandbox check", "print each sandbox layer, whether this kernel supports it, and try the profile", runSandboxCheck},
 		{"sandbox run", "run any command inside the model sandbox, to test this machine", runSandboxRun},
 		{"gpu info", "print this machine's GPUs (or CPU) and how worker slots would be placed on them", runGPUInfo},

@@ -85,6 +85,7 @@ func runCompute(ctx context.Context, e env, args []string) error {
 	f.Var(&fromRegistry, "model", "model `id` to fetch from the registry network by hash, for the first --subnet (repeatable)")
 	modelCache := f.String("model-cache", "", "`directory` of fetched model bundles (default $XDG_CACHE_HOME/ncn/models, else ~/.cache/ncn/models)")
 	modelBudget := f.String("model-cache-budget", "20GiB", "most disk the fetched bundles may take; the least recently used one not in use goes first")
+	modelFetchTimeout := f.Duration("model-fetch-timeout", time.Hour, "longest the fetch of --model bundles may take, progress printed on stderr")
 	var subnets pathList
 	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default \"default\")")
 	slots := f.Int("slots", 1, "warm workers per model, each running one task at a time")
@@ -150,7 +151,9 @@ func runCompute(ctx context.Context, e env, args []string) error {
 		if len(subnets) > 0 {
 			subnet = subnets[0]
 		}
+		ctx, cancel := context.WithTimeout(ctx, *modelFetchTimeout)
 		dirs, release, err := fetchModels(ctx, *registryAddr, subnet, fromRegistry, *modelCache, int64(budget), e)
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -249,8 +252,13 @@ func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string,
 			r()
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
+	var last time.Time
+	cache.Progress = func(model, file string, have, size int64) {
+		if have == size || time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(e.stderr, "ncn compute: model %s: %s %s of %s\n", model, file, byteSize(have), byteSize(size))
+		}
+	}
 	for _, id := range ids {
 		b, rel, err := cache.Get(ctx, subnet, id)
 		if err != nil {

@@ -37,7 +37,17 @@ func TestSubnetUsage(t *testing.T) {
 		wantStderr []string
 	}{
 		{name: "group help", args: []string{"--help"}, wantCode: exitOK,
-			wantStdout: []string{"create", "update", "show", "list", "plugin upload", "plugin activate", "plugin rollback", "plugin list"}},
+			wantStdout: []string{"create", "update", "show", "list", "plugin upload", "plugin activate", "plugin rollback", "plugin list", "model add", "model push"}},
+		{name: "model add help", args: []string{"model", "add", "--help"}, wantCode: exitOK,
+			wantStdout: []string{"Usage: ncn subnet model add", "resumes", "ncn compute --subnet ID --model ID", "24h"}},
+		{name: "model add without subnet", args: []string{"model", "add", "--key", "k", "dir"}, wantCode: exitUsage,
+			wantStderr: []string{"--subnet is required"}},
+		{name: "model add without bundle", args: []string{"model", "add", "--key", "k", "--subnet", "0x1"}, wantCode: exitUsage,
+			wantStderr: []string{"missing the model BUNDLE_DIR"}},
+		{name: "model add without key", args: []string{"model", "add", "--subnet", "0x1", "dir"}, wantCode: exitUsage,
+			wantStderr: []string{"--key is required"}},
+		{name: "model push two bundles", args: []string{"model", "push", "--subnet", "0x1", "a", "b"}, wantCode: exitUsage,
+			wantStderr: []string{`unexpected argument "b"`}},
 		{name: "create help", args: []string{"create", "--help"}, wantCode: exitOK,
 			wantStdout: []string{"Usage: ncn subnet create", "Examples:", "keccak256(owner", "-registry", "-key", "-password-file", "-json", "-param"}},
 		{name: "activate help", args: []string{"plugin", "activate", "-h"}, wantCode: exitOK,

@@ -3,8 +3,6 @@ package devnet
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -251,7 +249,6 @@ func (n *Net) createSubnet(ctx context.Context) error {
 	}
 	defer conn.Close()
 	rc := pb.NewP2PRegistryServiceClient(conn)
-	var models []*pb.ModelDescriptor
 	var bundles []*worker.Bundle
 	for _, dir := range n.cfg.Models {
 		b, err := worker.LoadBundle(dir)
@@ -259,13 +256,7 @@ func (n *Net) createSubnet(ctx context.Context) error {
 			return fmt.Errorf("model bundle %s: %w", dir, err)
 		}
 		bundles = append(bundles, b)
-		m := b.Manifest
-		d := &pb.ModelDescriptor{Id: m.Name, Name: m.Name, Version: m.Version, Runtime: m.Runtime, Task: m.Task, ManifestSha256: b.Digest}
-		if strings.Contains(m.Output.ContentType, "json") {
-			d.OutputSchema = m.Output.Schema
-		}
-		models = append(models, d)
-		n.Models = append(n.Models, m.Name)
+		n.Models = append(n.Models, b.Manifest.Name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -278,8 +269,8 @@ func (n *Net) createSubnet(ctx context.Context) error {
 		return fmt.Errorf("create subnet %s: %w", n.cfg.SubnetName, err)
 	}
 	n.Subnet = created.Id
-	for i, d := range models {
-		d.Subnet = n.Subnet
+	for i, b := range bundles {
+		d := registry.BundleModel(b, n.Subnet)
 		sm, err := registry.SignModel(key, d, uint64(2+i))
 		if err != nil {
 			return err
@@ -289,35 +280,15 @@ func (n *Net) createSubnet(ctx context.Context) error {
 		}
 		// The bundle's files, which compute nodes fetch by hash from the
 		// registry network (registry-1 has them; the others fetch from it).
-		if err := uploadBundle(ctx, rc, n.Subnet, bundles[i]); err != nil {
+		if err := registry.PushBundle(ctx, rc, n.Subnet, b, nil); err != nil {
 			return err
 		}
 	}
 	n.cfg.Progress("subnet %s (%s): models %s, config hash %s", n.cfg.SubnetName, n.Subnet, strings.Join(n.Models, ", "), created.ConfigHash)
 	// Every registry node serves it before the gateway asks any of them.
 	for _, r := range n.Registries {
-		if err := waitSubnet(ctx, r.Out["grpc"], n.Subnet, len(models)); err != nil {
+		if err := waitSubnet(ctx, r.Out["grpc"], n.Subnet, len(bundles)); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// uploadBundle uploads a bundle's manifest and files to a registry node.
-func uploadBundle(ctx context.Context, rc pb.P2PRegistryServiceClient, subnet string, b *worker.Bundle) error {
-	files := []string{worker.ManifestFile}
-	for rel := range b.Manifest.Files {
-		files = append(files, rel)
-	}
-	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(b.Dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(data)
-		if _, err := rc.UploadModelFile(ctx, &pb.ModelFile{Subnet: subnet, Model: b.Manifest.Name, Sha256: hex.EncodeToString(sum[:]), Data: data},
-			grpc.MaxCallSendMsgSize(64<<20)); err != nil {
-			return fmt.Errorf("upload model %s file %s: %w", b.Manifest.Name, rel, err)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"path/filepath"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -64,6 +65,15 @@ type Config struct {
 	// StatePath is a bbolt file keeping registrations, reputation and the
 	// mempool across restarts; "" keeps them in memory only.
 	StatePath string
+	// ModelDir keeps model bundle files, by sha256; default a "modelfiles"
+	// directory beside StatePath. With neither, the node keeps none.
+	ModelDir string
+	// MaxModelFile caps one model file, bytes; default 32 GiB.
+	MaxModelFile int64
+	// ModelFetchWait is how long GetModelFile waits for a file this node
+	// is fetching from peers before it answers UNAVAILABLE with the
+	// progress (the caller asks again); default 20s.
+	ModelFetchWait time.Duration
 
 	Now    func() time.Time // clock; default time.Now
 	Dial   Dialer           // default: gRPC over TCP without TLS (loopback and private networks)
@@ -93,6 +103,9 @@ func (c *Config) Validate() error {
 	}
 	if m == 0 {
 		m = 3
+	}
+	if c.MaxModelFile < 0 {
+		errs = append(errs, fmt.Errorf("max model file %d bytes: want at least 0", c.MaxModelFile))
 	}
 	if c.Epoch < 0 || (c.Epoch > 0 && c.Epoch < time.Second) {
 		errs = append(errs, fmt.Errorf("epoch %s: want at least a second", c.Epoch))
@@ -127,11 +140,18 @@ func (c Config) withDefaults() Config {
 	defDur(&c.PruneAfter, 10*time.Minute)
 	defDur(&c.MaxQuoteTTL, 10*time.Minute)
 	defDur(&c.MaxExec, 10*time.Minute)
+	defDur(&c.ModelFetchWait, 20*time.Second)
 	if c.MinReputation == 0 {
 		c.MinReputation = 20
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.ModelDir == "" && c.StatePath != "" {
+		c.ModelDir = filepath.Join(filepath.Dir(c.StatePath), "modelfiles")
+	}
+	if c.MaxModelFile == 0 {
+		c.MaxModelFile = 32 << 30
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -26,7 +26,7 @@ import (
 // DaemonConfig is a whole registry node as `ncn registry` runs it.
 type DaemonConfig struct {
 	Key     *ecdsa.PrivateKey // validator key (required)
-	DataDir string            // state: p2p identity, registry.db, plugin store, compile cache (required)
+	DataDir string            // state: p2p identity, registry.db, model files, plugin store, compile cache (required)
 
 	RPCURL    string          // chain JSON-RPC endpoint (required)
 	Contracts chain.Addresses // deployed contracts (required)

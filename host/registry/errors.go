@@ -17,4 +17,7 @@ var (
 	ErrPluginRefused    = errors.New("registry: plugin refused")
 	ErrNoPluginStore    = errors.New("registry: this node keeps no plugin store")
 	ErrUnknownModel     = errors.New("registry: unknown model or model file")
+	ErrPartOrder        = errors.New("registry: model file part out of order")
+	ErrBusy             = errors.New("registry: busy")
+	ErrFetching         = errors.New("registry: model file being fetched from peers")
 )

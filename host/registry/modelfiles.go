@@ -2,14 +2,13 @@ package registry
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
+	"io/fs"
+	"sync/atomic"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/p2p"
@@ -17,42 +16,30 @@ import (
 
 // Model bundles are content-addressed: a model's descriptor names the
 // sha256 of its bundle's manifest.json, and the manifest names every other
-// file by sha256. A node keeps the files of registered models, takes them
-// from anyone (the hashes decide what belongs), serves them to compute
-// nodes and peers, and fetches what it lacks from peers by hash.
-
-// bucketModelFiles holds model bundle files: hex sha256 -> content.
-var bucketModelFiles = []byte("modelfiles")
-
-// maxModelFile bounds one file (the gRPC message limit); bigger weights
-// need chunking, which this format does not do yet.
-const maxModelFile = 32 << 20
-
-// modelFetchTimeout bounds fetching one file from peers.
-const modelFetchTimeout = time.Minute
+// file by sha256. A node keeps the files of registered models on disk
+// (modelstore.go), takes them from anyone in parts (the hashes decide what
+// belongs), serves ranges of them to compute nodes and whole files to
+// peers, and fetches what it lacks from peers by hash.
 
 // bundleFiles is the part of a bundle manifest this node reads.
 type bundleFiles struct {
 	Files map[string]string `json:"files"` // relative path -> hex sha256
 }
 
-func (r *Node) modelFile(sha string) ([]byte, bool) {
-	if r.state == nil {
-		return nil, false
-	}
-	var out []byte
-	_ = r.state.db.View(func(tx *bbolt.Tx) error {
-		if b := tx.Bucket(bucketModelFiles); b != nil {
-			out = slices.Clone(b.Get([]byte(sha)))
-		}
-		return nil
-	})
-	return out, out != nil
+// modelFetch is a file being fetched from peers.
+type modelFetch struct {
+	done       chan struct{}
+	err        error // set before done closes
+	have, size atomic.Int64
 }
 
 // wantsModelFile says whether sha is part of model's bundle in subnet:
-// its manifest, or a file the stored manifest lists.
-func (r *Node) wantsModelFile(subnet, model, sha string) error {
+// its manifest, or a file the manifest lists (fetched from peers first
+// if this node lacks it).
+func (r *Node) wantsModelFile(ctx context.Context, subnet, model, sha string) error {
+	if !sha256Hex.MatchString(sha) {
+		return fmt.Errorf("%w: %q is not a lower-case hex sha256", ErrBadRequest, sha)
+	}
 	d, ok := r.model(subnet, model)
 	if !ok {
 		return fmt.Errorf("%w: model %s is not registered in subnet %s", ErrUnknownModel, model, subnet)
@@ -63,9 +50,20 @@ func (r *Node) wantsModelFile(subnet, model, sha string) error {
 	if sha == d.ManifestSha256 {
 		return nil
 	}
-	raw, ok := r.modelFile(d.ManifestSha256)
-	if !ok {
-		return fmt.Errorf("%w: model %s's manifest %s is not here yet: upload or fetch it first", ErrUnknownModel, model, d.ManifestSha256)
+	if r.files == nil {
+		return fmt.Errorf("%w: this node keeps no model files", ErrNoPluginStore)
+	}
+	raw, err := r.files.manifest(d.ManifestSha256)
+	if errors.Is(err, fs.ErrNotExist) && r.net != nil && r.replCtx != nil {
+		if err = r.awaitFetch(ctx, d.ManifestSha256); err == nil {
+			raw, err = r.files.manifest(d.ManifestSha256)
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: model %s's manifest %s is not here yet: upload it first", ErrUnknownModel, model, d.ManifestSha256)
+	}
+	if err != nil {
+		return err
 	}
 	var m bundleFiles
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -79,85 +77,143 @@ func (r *Node) wantsModelFile(subnet, model, sha string) error {
 	return fmt.Errorf("%w: %s is not a file of model %s's bundle", ErrUnknownModel, sha, model)
 }
 
-// UploadModelFile stores a file of a registered model's bundle.
-func (r *Node) UploadModelFile(_ context.Context, f *pb.ModelFile) (*pb.ModelFileRef, error) {
-	if r.state == nil {
-		return nil, fmt.Errorf("%w: this node keeps no state file", ErrNoPluginStore)
+// UploadModelFile stores a part of a file of a registered model's bundle
+// (pb.ModelFile says how parts work).
+func (r *Node) UploadModelFile(ctx context.Context, f *pb.ModelFile) (*pb.ModelFileUpload, error) {
+	if r.files == nil {
+		return nil, fmt.Errorf("%w: this node keeps no model files", ErrNoPluginStore)
 	}
-	if len(f.GetData()) == 0 || len(f.Data) > maxModelFile {
-		return nil, fmt.Errorf("%w: a model file of %d bytes (1..%d)", ErrBadRequest, len(f.GetData()), maxModelFile)
-	}
-	sum := sha256.Sum256(f.Data)
-	if got := hex.EncodeToString(sum[:]); got != f.Sha256 {
-		return nil, fmt.Errorf("%w: the data's sha256 is %s, not %s", ErrBadRequest, got, f.Sha256)
-	}
-	if err := r.wantsModelFile(f.Subnet, f.Model, f.Sha256); err != nil {
-		return nil, err
-	}
-	if err := r.putModelFile(f.Sha256, f.Data); err != nil {
-		return nil, err
-	}
-	return &pb.ModelFileRef{Subnet: f.Subnet, Model: f.Model, Sha256: f.Sha256}, nil
-}
-
-func (r *Node) putModelFile(sha string, data []byte) error {
-	err := r.state.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketModelFiles)
-		if err != nil {
-			return err
+	size, off := int64(f.GetSize()), int64(f.GetOffset())
+	if f.GetSize() == 0 { // the whole file in one message
+		if off != 0 {
+			return nil, fmt.Errorf("%w: a part at offset %d names no file size", ErrBadRequest, off)
 		}
-		return b.Put([]byte(sha), data)
-	})
-	if err != nil {
-		return fmt.Errorf("save model file %s: %w", sha, err)
+		size = int64(len(f.GetData()))
 	}
-	if r.net != nil && r.replCtx != nil {
-		var h p2p.Hash
-		b, _ := hex.DecodeString(sha)
-		copy(h[:], b)
-		r.bg.Add(1)
-		go func() {
-			defer r.bg.Done()
-			if err := r.net.Provide(r.replCtx, p2p.BlobCID(h)); err != nil && r.replCtx.Err() == nil {
-				r.cfg.Logger.Info("provide model file", "sha256", sha, "err", err)
-			}
-		}()
+	if size < 0 || off < 0 { // past int64 on the wire
+		return nil, fmt.Errorf("%w: offset %d, size %d", ErrBadRequest, f.GetOffset(), f.GetSize())
 	}
-	return nil
-}
-
-// GetModelFile serves a file of a registered model's bundle, fetching it
-// by hash from a peer when this node does not have it yet.
-func (r *Node) GetModelFile(ctx context.Context, ref *pb.ModelFileRef) (*pb.ModelFile, error) {
-	if !sha256Hex.MatchString(ref.GetSha256()) {
-		return nil, fmt.Errorf("%w: %q is not a lower-case hex sha256", ErrBadRequest, ref.GetSha256())
-	}
-	if err := r.wantsModelFile(ref.Subnet, ref.Model, ref.Sha256); err != nil {
+	if err := r.wantsModelFile(ctx, f.GetSubnet(), f.GetModel(), f.GetSha256()); err != nil {
 		return nil, err
 	}
-	out := &pb.ModelFile{Subnet: ref.Subnet, Model: ref.Model, Sha256: ref.Sha256}
-	if data, ok := r.modelFile(ref.Sha256); ok {
-		out.Data = data
-		return out, nil
+	have, done, err := r.files.put(f.Sha256, size, off, f.Data)
+	if err != nil {
+		return nil, err
 	}
-	if r.net == nil || r.state == nil {
-		return nil, fmt.Errorf("%w: %s is not stored here", ErrUnknownModel, ref.Sha256)
+	return &pb.ModelFileUpload{Sha256: f.Sha256, Size: uint64(size), Received: uint64(have), Complete: done}, nil
+}
+
+// provideModelFile announces that this node serves a model file.
+func (r *Node) provideModelFile(sha string) {
+	if r.net == nil || r.replCtx == nil {
+		return
 	}
 	var h p2p.Hash
-	b, _ := hex.DecodeString(ref.Sha256)
+	b, _ := hex.DecodeString(sha)
 	copy(h[:], b)
-	ctx, cancel := context.WithTimeout(ctx, modelFetchTimeout)
-	defer cancel()
-	data, err := r.net.FetchBlob(ctx, h) // FetchBlob checks the hash
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: not here, and from peers: %v", ErrUnknownModel, ref.Sha256, err)
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		if err := r.net.Provide(r.replCtx, p2p.BlobCID(h)); err != nil && r.replCtx.Err() == nil {
+			r.cfg.Logger.Info("provide model file", "sha256", sha, "err", err)
+		}
+	}()
+}
+
+// GetModelFile serves a range of a file of a registered model's bundle.
+// When this node lacks the file it fetches it from peers in the
+// background, waits for that up to Config.ModelFetchWait (a large file
+// takes longer than a call should), and then answers ErrFetching with the
+// progress so far.
+func (r *Node) GetModelFile(ctx context.Context, ref *pb.ModelFileRef) (*pb.ModelFile, error) {
+	if r.files == nil {
+		return nil, fmt.Errorf("%w: this node keeps no model files", ErrNoPluginStore)
 	}
-	if len(data) > maxModelFile {
-		return nil, fmt.Errorf("%w: %s is %d bytes", ErrBadRequest, ref.Sha256, len(data))
-	}
-	if err := r.putModelFile(ref.Sha256, data); err != nil {
+	if err := r.wantsModelFile(ctx, ref.GetSubnet(), ref.GetModel(), ref.GetSha256()); err != nil {
 		return nil, err
 	}
-	out.Data = data
-	return out, nil
+	limit := int64(ref.GetLimit())
+	switch {
+	case ref.GetLimit() == 0:
+		limit = defaultModelRange
+	case ref.GetLimit() > maxModelPart:
+		return nil, fmt.Errorf("%w: a range of %d bytes (at most %d)", ErrBadRequest, ref.GetLimit(), maxModelPart)
+	}
+	if ref.GetOffset() > uint64(r.cfg.MaxModelFile) {
+		return nil, fmt.Errorf("%w: offset %d", ErrBadRequest, ref.GetOffset())
+	}
+	read := func() (*pb.ModelFile, error) {
+		data, size, err := r.files.read(ref.Sha256, int64(ref.Offset), limit)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ModelFile{Subnet: ref.Subnet, Model: ref.Model, Sha256: ref.Sha256, Data: data, Offset: ref.Offset, Size: uint64(size)}, nil
+	}
+	f, err := read()
+	if !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	if r.net == nil || r.replCtx == nil {
+		return nil, fmt.Errorf("%w: %s is not stored here", ErrUnknownModel, ref.Sha256)
+	}
+	if err := r.awaitFetch(ctx, ref.Sha256); err != nil {
+		return nil, err
+	}
+	return read()
+}
+
+// awaitFetch fetches sha from peers, or joins the fetch under way, and
+// waits for it up to Config.ModelFetchWait; then ErrFetching, with the
+// progress.
+func (r *Node) awaitFetch(ctx context.Context, sha string) error {
+	job := r.fetchModelFile(sha)
+	wait := time.NewTimer(r.cfg.ModelFetchWait)
+	defer wait.Stop()
+	select {
+	case <-job.done:
+		if job.err != nil {
+			return fmt.Errorf("%w: %s: not here, and from peers: %v", ErrUnknownModel, sha, job.err)
+		}
+		return nil
+	case <-wait.C:
+		return fmt.Errorf("%w: %s: %d of %d bytes so far; ask again", ErrFetching, sha, job.have.Load(), job.size.Load())
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fetchModelFile starts fetching sha from peers, or joins the fetch under
+// way. The fetch outlives the call that started it (until replication
+// stops), and resumes from what an earlier, broken one left.
+func (r *Node) fetchModelFile(sha string) *modelFetch {
+	r.fetchMu.Lock()
+	defer r.fetchMu.Unlock()
+	if job, ok := r.fetches[sha]; ok {
+		return job
+	}
+	job := &modelFetch{done: make(chan struct{})}
+	r.fetches[sha] = job
+	var h p2p.Hash
+	b, _ := hex.DecodeString(sha)
+	copy(h[:], b)
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		err := r.net.FetchBlobFile(r.replCtx, h, r.files.fetchPath(sha), r.cfg.MaxModelFile, func(have, size int64) {
+			job.have.Store(have)
+			job.size.Store(size)
+		})
+		if err == nil {
+			err = r.files.adopt(sha)
+		}
+		if err != nil {
+			r.cfg.Logger.Info("fetch model file", "sha256", sha, "err", err)
+		}
+		r.fetchMu.Lock()
+		delete(r.fetches, sha)
+		r.fetchMu.Unlock()
+		job.err = err
+		close(job.done)
+	}()
+	return job
 }

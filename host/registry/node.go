@@ -48,8 +48,11 @@ type Node struct {
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
 
-	state    *state         // nil without Config.StatePath
-	bg       sync.WaitGroup // background scoring and replication
+	state    *state      // nil without Config.StatePath
+	files    *modelStore // nil without Config.ModelDir
+	fetchMu  sync.Mutex
+	fetches  map[string]*modelFetch // model files being fetched from peers, by sha256
+	bg       sync.WaitGroup         // background scoring and replication
 	publish  func(topic string, payload []byte)
 	batcher  *gossipBatcher  // reputation and mempool messages; set by Replicate
 	net      Network         // set by Replicate
@@ -75,12 +78,20 @@ func New(cfg Config) (*Node, error) {
 		witness: newWitness(func(v common.Address, s chain.SignedCompletion) bool {
 			return checkSigner(cfg.Domain.Digest(s.Message.StructHash()).Bytes(), s.Signature, v) == nil
 		}),
-		models: map[[2]string]*pb.ModelDescriptor{},
-		conns:  map[string]*grpc.ClientConn{},
-		done:   make(chan struct{}),
+		models:  map[[2]string]*pb.ModelDescriptor{},
+		conns:   map[string]*grpc.ClientConn{},
+		fetches: map[string]*modelFetch{},
+		done:    make(chan struct{}),
 	}
 	r.blobs.r = r
 	r.metrics = newMetrics(r, cfg.Metrics)
+	if cfg.ModelDir != "" {
+		files, err := openModelStore(cfg.ModelDir, cfg.MaxModelFile, cfg.Now, r.provideModelFile)
+		if err != nil {
+			return nil, err
+		}
+		r.files = files
+	}
 	if cfg.StatePath != "" {
 		st, err := openState(cfg.StatePath)
 		if err != nil {
@@ -89,6 +100,12 @@ func New(cfg Config) (*Node, error) {
 		if err := st.load(r); err != nil {
 			st.close()
 			return nil, fmt.Errorf("load registry state %s: %w", cfg.StatePath, err)
+		}
+		if r.files != nil {
+			if err := migrateModelFiles(st.db, r.files); err != nil {
+				st.close()
+				return nil, err
+			}
 		}
 		st.persist(r)
 		r.state = st
@@ -156,6 +173,9 @@ func (r *Node) housekeeping(ctx context.Context) {
 			r.mempool.Cleanup()
 			r.nodes.Prune()
 			r.witness.prune(r.cfg.Now().Add(-r.cfg.MaxQuoteTTL - witnessMargin))
+			if r.files != nil {
+				r.files.prune(r.cfg.Now().Add(-stageIdle))
+			}
 			// Whole minutes, so that nodes' checkpoints tend to agree.
 			r.ledger.Compact(r.cfg.Now().Add(-reputationHorizon).Truncate(time.Minute).UnixMilli())
 		}

@@ -48,8 +48,10 @@ type Network interface {
 	Join(name string, validate p2p.TopicValidator) error
 	Subscribe(name string) (*p2p.Subscription, error)
 	Publish(ctx context.Context, name string, payload []byte) error
-	// FetchBlob and Provide move plugins by hash between registry nodes.
+	// FetchBlob, FetchBlobFile and Provide move plugins and model files
+	// by hash between registry nodes.
 	FetchBlob(ctx context.Context, hash p2p.Hash) ([]byte, error)
+	FetchBlobFile(ctx context.Context, hash p2p.Hash, path string, maxSize int64, progress func(have, size int64)) error
 	Provide(ctx context.Context, c cid.Cid) error
 }
 

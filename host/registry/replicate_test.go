@@ -1,8 +1,14 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -40,6 +46,7 @@ type replicatingNetwork struct {
 	env   *chaintest.Env
 	nodes []*peerNode
 	boot  []string
+	cfg   func(*registry.Config) // if set, changes each node's configuration
 }
 
 func (nw *replicatingNetwork) add(i int) *peerNode {
@@ -50,10 +57,14 @@ func (nw *replicatingNetwork) add(i int) *peerNode {
 	subnets := plugins.NewSubnets(rt, store, plugins.LoadOptions{SkipSignature: true})
 	t.Cleanup(func() { subnets.Close() })
 	key := nw.env.Validators[i].Key
-	r, err := registry.New(registry.Config{
+	cfg := registry.Config{
 		Key: key, Domain: nw.env.Domain, Subnets: subnets, Stakes: nw.env.C, Store: store, Runtime: rt,
 		StatePath: filepath.Join(dir, "registry.db"), HeartbeatInterval: 300 * time.Millisecond,
-	})
+	}
+	if nw.cfg != nil {
+		nw.cfg(&cfg)
+	}
+	r, err := registry.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,4 +215,72 @@ func TestSubnetChangesReplicate(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // digests go round
 	nw.waitSame("still the owner's set everywhere", s.Id, created)
+}
+
+// TestLargeModelFileReplicates: a model file larger than a gRPC message
+// and than a p2p blob held in memory, uploaded in parts at one node, is
+// fetched to disk by another from it over the blob protocol, and served
+// there range by range. While the fetch runs, the node answers ErrFetching
+// with its progress.
+func TestLargeModelFileReplicates(t *testing.T) {
+	env := chaintest.Simulated(t)
+	// Answer at once while fetching, so that the test sees it.
+	nw := &replicatingNetwork{t: t, env: env, cfg: func(c *registry.Config) { c.ModelFetchWait = time.Millisecond }}
+	for i := range 2 {
+		nw.add(i)
+	}
+	ctx := context.Background()
+	owner, _ := crypto.GenerateKey()
+	first, second := nw.nodes[0].r, nw.nodes[1].r
+
+	weights := make([]byte, 70<<20) // over p2p.Config.MaxBlobSize's default 64 MiB
+	_, _ = mathrand.NewChaCha8([32]byte{1}).Read(weights)
+	sha := sha256.Sum256(weights)
+	manifest := fmt.Appendf(nil, `{"files":{"weights.bin":"%x"}}`, sha)
+	msha := sha256.Sum256(manifest)
+	s := must(first.CreateSubnet(ctx, must(registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "large", Seq: 1, Models: []string{"big"}}))(t)))(t)
+	must(first.RegisterModel(ctx, must(registry.SignModel(owner, &pb.ModelDescriptor{Id: "big", Subnet: s.Id, ManifestSha256: hex.EncodeToString(msha[:])}, 2))(t)))(t)
+	p2ptest.WaitFor(t, 30*time.Second, "the model at the second node", func() bool { return len(second.ListModels(s.Id)) == 1 })
+
+	must(first.UploadModelFile(ctx, &pb.ModelFile{Subnet: s.Id, Model: "big", Sha256: hex.EncodeToString(msha[:]), Data: manifest}))(t)
+	for off := 0; off < len(weights); off += 16 << 20 {
+		part := weights[off:min(off+16<<20, len(weights))]
+		up := must(first.UploadModelFile(ctx, &pb.ModelFile{Subnet: s.Id, Model: "big", Sha256: hex.EncodeToString(sha[:]),
+			Data: part, Offset: uint64(off), Size: uint64(len(weights))}))(t)
+		if up.Received != uint64(off+len(part)) || up.Complete != (off+len(part) == len(weights)) {
+			t.Fatalf("part at %d: %v", off, up)
+		}
+	}
+
+	ref := &pb.ModelFileRef{Subnet: s.Id, Model: "big", Sha256: hex.EncodeToString(sha[:]), Limit: 16 << 20}
+	var got []byte
+	var waits int
+	p2ptest.WaitFor(t, 60*time.Second, "the file fetched from the first node", func() bool {
+		f, err := second.GetModelFile(ctx, ref)
+		if errors.Is(err, registry.ErrFetching) {
+			waits++
+			return false
+		}
+		if err != nil {
+			t.Logf("not yet: %v", err)
+			return false
+		}
+		got = f.Data
+		return true
+	})
+	for uint64(len(got)) < uint64(len(weights)) {
+		ref.Offset = uint64(len(got))
+		f := must(second.GetModelFile(ctx, ref))(t)
+		if f.Size != uint64(len(weights)) || f.Offset != ref.Offset || len(f.Data) == 0 {
+			t.Fatalf("range at %d: %d bytes at %d of %d", ref.Offset, len(f.Data), f.Offset, f.Size)
+		}
+		got = append(got, f.Data...)
+	}
+	if !bytes.Equal(got, weights) {
+		t.Fatal("the second node serves other bytes")
+	}
+	if waits == 0 {
+		t.Fatal("no ErrFetching while the file was on its way")
+	}
+	t.Logf("fetched %d MiB from a peer (%d answers of ErrFetching meanwhile)", len(weights)>>20, waits)
 }

@@ -21,8 +21,12 @@ func subnetError(err error) error {
 		code = codes.AlreadyExists
 	case errors.Is(err, ErrUnknownPlugin), errors.Is(err, ErrUnknownModel):
 		code = codes.NotFound
-	case errors.Is(err, ErrPluginRefused), errors.Is(err, ErrNoPluginStore):
+	case errors.Is(err, ErrPluginRefused), errors.Is(err, ErrNoPluginStore), errors.Is(err, ErrPartOrder):
 		code = codes.FailedPrecondition
+	case errors.Is(err, ErrBusy):
+		code = codes.ResourceExhausted
+	case errors.Is(err, ErrFetching):
+		code = codes.Unavailable
 	default:
 		return grpcError(err)
 	}
@@ -89,7 +93,7 @@ func (s *registryService) GetPlugin(_ context.Context, req *pb.GetPluginRequest)
 	return b, subnetError(err)
 }
 
-func (s *registryService) UploadModelFile(ctx context.Context, f *pb.ModelFile) (*pb.ModelFileRef, error) {
+func (s *registryService) UploadModelFile(ctx context.Context, f *pb.ModelFile) (*pb.ModelFileUpload, error) {
 	ref, err := s.r.UploadModelFile(ctx, f)
 	return ref, subnetError(err)
 }

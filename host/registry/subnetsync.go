@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -446,16 +445,18 @@ func (b *pluginBlobs) add(h p2p.Hash, m plugins.Manifest) {
 }
 
 // OpenBlob implements p2p.BlobStore.
-func (b *pluginBlobs) OpenBlob(h p2p.Hash) (io.ReadCloser, int64, error) {
+func (b *pluginBlobs) OpenBlob(h p2p.Hash) (p2p.Blob, int64, error) {
+	if b.r.files != nil {
+		if f, size, err := b.r.files.open(hex.EncodeToString(h[:])); err == nil {
+			return f, size, nil
+		}
+	}
 	store := b.r.cfg.Store
 	if store == nil {
 		return nil, 0, p2p.ErrNotFound
 	}
 	if wasm, _, err := store.Get(hex.EncodeToString(h[:])); err == nil {
-		return io.NopCloser(bytes.NewReader(wasm)), int64(len(wasm)), nil
-	}
-	if data, ok := b.r.modelFile(hex.EncodeToString(h[:])); ok {
-		return io.NopCloser(bytes.NewReader(data)), int64(len(data)), nil
+		return p2p.BytesBlob(wasm), int64(len(wasm)), nil
 	}
 	b.mu.Lock()
 	sha, ok := b.manifests[h]
@@ -471,7 +472,7 @@ func (b *pluginBlobs) OpenBlob(h p2p.Hash) (io.ReadCloser, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return io.NopCloser(bytes.NewReader(mb)), int64(len(mb)), nil
+	return p2p.BytesBlob(mb), int64(len(mb)), nil
 }
 
 // provideStored announces every stored plugin (at the start of

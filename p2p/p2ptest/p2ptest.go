@@ -5,11 +5,9 @@
 package p2ptest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -177,12 +175,12 @@ func (s *Blobs) Put(hash p2p.Hash, b []byte) {
 }
 
 // OpenBlob implements p2p.BlobStore.
-func (s *Blobs) OpenBlob(hash p2p.Hash) (io.ReadCloser, int64, error) {
+func (s *Blobs) OpenBlob(hash p2p.Hash) (p2p.Blob, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.m[hash]
 	if !ok {
 		return nil, 0, p2p.ErrNotFound
 	}
-	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	return p2p.BytesBlob(b), int64(len(b)), nil
 }

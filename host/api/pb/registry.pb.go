@@ -2305,12 +2305,18 @@ func (x *GetPluginRequest) GetSha256() string {
 	return ""
 }
 
+// ModelFile is a part of a model file: data is the file's bytes from
+// offset on, and size the whole file's length. An upload with size 0
+// carries the whole file in data; one with no data only asks how much of
+// the file the node holds.
 type ModelFile struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
 	Model         string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
-	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // hex of data's sha256
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // hex of the whole file's sha256
 	Data          []byte                 `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	Offset        uint64                 `protobuf:"varint,5,opt,name=offset,proto3" json:"offset,omitempty"`
+	Size          uint64                 `protobuf:"varint,6,opt,name=size,proto3" json:"size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2373,18 +2379,107 @@ func (x *ModelFile) GetData() []byte {
 	return nil
 }
 
+func (x *ModelFile) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ModelFile) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// ModelFileUpload says how much of a file the node holds: received bytes
+// from the start, of size; complete once it has the file, verified.
+type ModelFileUpload struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sha256        string                 `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	Received      uint64                 `protobuf:"varint,3,opt,name=received,proto3" json:"received,omitempty"`
+	Complete      bool                   `protobuf:"varint,4,opt,name=complete,proto3" json:"complete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelFileUpload) Reset() {
+	*x = ModelFileUpload{}
+	mi := &file_registry_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelFileUpload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelFileUpload) ProtoMessage() {}
+
+func (x *ModelFileUpload) ProtoReflect() protoreflect.Message {
+	mi := &file_registry_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelFileUpload.ProtoReflect.Descriptor instead.
+func (*ModelFileUpload) Descriptor() ([]byte, []int) {
+	return file_registry_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ModelFileUpload) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ModelFileUpload) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *ModelFileUpload) GetReceived() uint64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *ModelFileUpload) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+// ModelFileRef names a model file and, for GetModelFile, a range: limit
+// bytes from offset (0: 3 MiB, which fits gRPC's default message limit; at
+// most 16 MiB).
 type ModelFileRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Subnet        string                 `protobuf:"bytes,1,opt,name=subnet,proto3" json:"subnet,omitempty"`
 	Model         string                 `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
 	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Offset        uint64                 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
+	Limit         uint64                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ModelFileRef) Reset() {
 	*x = ModelFileRef{}
-	mi := &file_registry_proto_msgTypes[33]
+	mi := &file_registry_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2491,7 @@ func (x *ModelFileRef) String() string {
 func (*ModelFileRef) ProtoMessage() {}
 
 func (x *ModelFileRef) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[33]
+	mi := &file_registry_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2504,7 @@ func (x *ModelFileRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelFileRef.ProtoReflect.Descriptor instead.
 func (*ModelFileRef) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{33}
+	return file_registry_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ModelFileRef) GetSubnet() string {
@@ -2433,6 +2528,20 @@ func (x *ModelFileRef) GetSha256() string {
 	return ""
 }
 
+func (x *ModelFileRef) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ModelFileRef) GetLimit() uint64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 type PluginBlob struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Wasm          []byte                 `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
@@ -2443,7 +2552,7 @@ type PluginBlob struct {
 
 func (x *PluginBlob) Reset() {
 	*x = PluginBlob{}
-	mi := &file_registry_proto_msgTypes[34]
+	mi := &file_registry_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2455,7 +2564,7 @@ func (x *PluginBlob) String() string {
 func (*PluginBlob) ProtoMessage() {}
 
 func (x *PluginBlob) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[34]
+	mi := &file_registry_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2468,7 +2577,7 @@ func (x *PluginBlob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginBlob.ProtoReflect.Descriptor instead.
 func (*PluginBlob) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{34}
+	return file_registry_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PluginBlob) GetWasm() []byte {
@@ -2494,7 +2603,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_registry_proto_msgTypes[35]
+	mi := &file_registry_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2506,7 +2615,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[35]
+	mi := &file_registry_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2519,7 +2628,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{35}
+	return file_registry_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListPluginsRequest) GetSubnet() string {
@@ -2538,7 +2647,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_registry_proto_msgTypes[36]
+	mi := &file_registry_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2550,7 +2659,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registry_proto_msgTypes[36]
+	mi := &file_registry_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2563,7 +2672,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_registry_proto_rawDescGZIP(), []int{36}
+	return file_registry_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -2771,16 +2880,25 @@ const file_registry_proto_rawDesc = "" +
 	"self_tests\x18\x06 \x01(\rR\tselfTests\x12!\n" +
 	"\factive_kinds\x18\a \x03(\tR\vactiveKinds\"*\n" +
 	"\x10GetPluginRequest\x12\x16\n" +
-	"\x06sha256\x18\x01 \x01(\tR\x06sha256\"e\n" +
+	"\x06sha256\x18\x01 \x01(\tR\x06sha256\"\x91\x01\n" +
 	"\tModelFile\x12\x16\n" +
 	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x12\x14\n" +
 	"\x05model\x18\x02 \x01(\tR\x05model\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x12\n" +
-	"\x04data\x18\x04 \x01(\fR\x04data\"T\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\x12\x16\n" +
+	"\x06offset\x18\x05 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04size\x18\x06 \x01(\x04R\x04size\"u\n" +
+	"\x0fModelFileUpload\x12\x16\n" +
+	"\x06sha256\x18\x01 \x01(\tR\x06sha256\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x1a\n" +
+	"\breceived\x18\x03 \x01(\x04R\breceived\x12\x1a\n" +
+	"\bcomplete\x18\x04 \x01(\bR\bcomplete\"\x82\x01\n" +
 	"\fModelFileRef\x12\x16\n" +
 	"\x06subnet\x18\x01 \x01(\tR\x06subnet\x12\x14\n" +
 	"\x05model\x18\x02 \x01(\tR\x05model\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"<\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x16\n" +
+	"\x06offset\x18\x04 \x01(\x04R\x06offset\x12\x14\n" +
+	"\x05limit\x18\x05 \x01(\x04R\x05limit\"<\n" +
 	"\n" +
 	"PluginBlob\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1a\n" +
@@ -2798,7 +2916,7 @@ const file_registry_proto_rawDesc = "" +
 	"NodeStatus\x12\x1b\n" +
 	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NODE_STATUS_AVAILABLE\x10\x01\x12\x1b\n" +
-	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xd6\n" +
+	"\x17NODE_STATUS_UNAVAILABLE\x10\x022\xd9\n" +
 	"\n" +
 	"\x12P2PRegistryService\x12I\n" +
 	"\fRegisterNode\x12\x1b.ncn.v1.RegisterNodeRequest\x1a\x1c.ncn.v1.RegisterNodeResponse\x12J\n" +
@@ -2818,8 +2936,8 @@ const file_registry_proto_rawDesc = "" +
 	"\x0fActivatePlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12C\n" +
 	"\x0fRollbackPlugins\x12\x18.ncn.v1.SignedActivation\x1a\x16.ncn.v1.SubnetMetadata\x12F\n" +
 	"\vListPlugins\x12\x1a.ncn.v1.ListPluginsRequest\x1a\x1b.ncn.v1.ListPluginsResponse\x129\n" +
-	"\tGetPlugin\x12\x18.ncn.v1.GetPluginRequest\x1a\x12.ncn.v1.PluginBlob\x12:\n" +
-	"\x0fUploadModelFile\x12\x11.ncn.v1.ModelFile\x1a\x14.ncn.v1.ModelFileRef\x127\n" +
+	"\tGetPlugin\x12\x18.ncn.v1.GetPluginRequest\x1a\x12.ncn.v1.PluginBlob\x12=\n" +
+	"\x0fUploadModelFile\x12\x11.ncn.v1.ModelFile\x1a\x17.ncn.v1.ModelFileUpload\x127\n" +
 	"\fGetModelFile\x12\x14.ncn.v1.ModelFileRef\x1a\x11.ncn.v1.ModelFile2\xfe\x01\n" +
 	"\x10ValidatorService\x12W\n" +
 	"\x11SignPreprocessing\x12&.ncn.v1.PreprocessingValidationRequest\x1a\x1a.ncn.v1.ValidatorSignature\x12Q\n" +
@@ -2839,7 +2957,7 @@ func file_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_registry_proto_goTypes = []any{
 	(NodeRole)(0),                          // 0: ncn.v1.NodeRole
 	(NodeStatus)(0),                        // 1: ncn.v1.NodeStatus
@@ -2876,14 +2994,15 @@ var file_registry_proto_goTypes = []any{
 	(*PluginInfo)(nil),                     // 32: ncn.v1.PluginInfo
 	(*GetPluginRequest)(nil),               // 33: ncn.v1.GetPluginRequest
 	(*ModelFile)(nil),                      // 34: ncn.v1.ModelFile
-	(*ModelFileRef)(nil),                   // 35: ncn.v1.ModelFileRef
-	(*PluginBlob)(nil),                     // 36: ncn.v1.PluginBlob
-	(*ListPluginsRequest)(nil),             // 37: ncn.v1.ListPluginsRequest
-	(*ListPluginsResponse)(nil),            // 38: ncn.v1.ListPluginsResponse
-	nil,                                    // 39: ncn.v1.SubnetMetadata.PluginsEntry
-	nil,                                    // 40: ncn.v1.SubnetMetadata.ParamsEntry
-	nil,                                    // 41: ncn.v1.SignedActivation.PluginsEntry
-	nil,                                    // 42: ncn.v1.SubnetLog.ManifestsEntry
+	(*ModelFileUpload)(nil),                // 35: ncn.v1.ModelFileUpload
+	(*ModelFileRef)(nil),                   // 36: ncn.v1.ModelFileRef
+	(*PluginBlob)(nil),                     // 37: ncn.v1.PluginBlob
+	(*ListPluginsRequest)(nil),             // 38: ncn.v1.ListPluginsRequest
+	(*ListPluginsResponse)(nil),            // 39: ncn.v1.ListPluginsResponse
+	nil,                                    // 40: ncn.v1.SubnetMetadata.PluginsEntry
+	nil,                                    // 41: ncn.v1.SubnetMetadata.ParamsEntry
+	nil,                                    // 42: ncn.v1.SignedActivation.PluginsEntry
+	nil,                                    // 43: ncn.v1.SubnetLog.ManifestsEntry
 }
 var file_registry_proto_depIdxs = []int32{
 	0,  // 0: ncn.v1.NodeInfo.role:type_name -> ncn.v1.NodeRole
@@ -2895,15 +3014,15 @@ var file_registry_proto_depIdxs = []int32{
 	13, // 6: ncn.v1.PreprocessingValidation.refusals:type_name -> ncn.v1.Refusal
 	12, // 7: ncn.v1.CompletionValidation.signatures:type_name -> ncn.v1.ValidatorSignature
 	13, // 8: ncn.v1.CompletionValidation.refusals:type_name -> ncn.v1.Refusal
-	39, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
-	40, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
+	40, // 9: ncn.v1.SubnetMetadata.plugins:type_name -> ncn.v1.SubnetMetadata.PluginsEntry
+	41, // 10: ncn.v1.SubnetMetadata.params:type_name -> ncn.v1.SubnetMetadata.ParamsEntry
 	17, // 11: ncn.v1.SignedSubnet.subnet:type_name -> ncn.v1.SubnetMetadata
-	41, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
+	42, // 12: ncn.v1.SignedActivation.plugins:type_name -> ncn.v1.SignedActivation.PluginsEntry
 	18, // 13: ncn.v1.SubnetStatement.subnet:type_name -> ncn.v1.SignedSubnet
 	19, // 14: ncn.v1.SubnetStatement.activation:type_name -> ncn.v1.SignedActivation
 	28, // 15: ncn.v1.SubnetStatement.model:type_name -> ncn.v1.SignedModel
 	21, // 16: ncn.v1.SubnetLog.statements:type_name -> ncn.v1.SubnetStatement
-	42, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
+	43, // 17: ncn.v1.SubnetLog.manifests:type_name -> ncn.v1.SubnetLog.ManifestsEntry
 	17, // 18: ncn.v1.ListSubnetsResponse.subnets:type_name -> ncn.v1.SubnetMetadata
 	27, // 19: ncn.v1.SignedModel.model:type_name -> ncn.v1.ModelDescriptor
 	27, // 20: ncn.v1.ListModelsResponse.models:type_name -> ncn.v1.ModelDescriptor
@@ -2923,10 +3042,10 @@ var file_registry_proto_depIdxs = []int32{
 	31, // 34: ncn.v1.P2PRegistryService.UploadPlugin:input_type -> ncn.v1.UploadPluginRequest
 	19, // 35: ncn.v1.P2PRegistryService.ActivatePlugins:input_type -> ncn.v1.SignedActivation
 	19, // 36: ncn.v1.P2PRegistryService.RollbackPlugins:input_type -> ncn.v1.SignedActivation
-	37, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
+	38, // 37: ncn.v1.P2PRegistryService.ListPlugins:input_type -> ncn.v1.ListPluginsRequest
 	33, // 38: ncn.v1.P2PRegistryService.GetPlugin:input_type -> ncn.v1.GetPluginRequest
 	34, // 39: ncn.v1.P2PRegistryService.UploadModelFile:input_type -> ncn.v1.ModelFile
-	35, // 40: ncn.v1.P2PRegistryService.GetModelFile:input_type -> ncn.v1.ModelFileRef
+	36, // 40: ncn.v1.P2PRegistryService.GetModelFile:input_type -> ncn.v1.ModelFileRef
 	11, // 41: ncn.v1.ValidatorService.SignPreprocessing:input_type -> ncn.v1.PreprocessingValidationRequest
 	15, // 42: ncn.v1.ValidatorService.SignCompletion:input_type -> ncn.v1.CompletionValidationRequest
 	23, // 43: ncn.v1.ValidatorService.GetSubnetLog:input_type -> ncn.v1.GetSubnetLogRequest
@@ -2945,9 +3064,9 @@ var file_registry_proto_depIdxs = []int32{
 	32, // 56: ncn.v1.P2PRegistryService.UploadPlugin:output_type -> ncn.v1.PluginInfo
 	17, // 57: ncn.v1.P2PRegistryService.ActivatePlugins:output_type -> ncn.v1.SubnetMetadata
 	17, // 58: ncn.v1.P2PRegistryService.RollbackPlugins:output_type -> ncn.v1.SubnetMetadata
-	38, // 59: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
-	36, // 60: ncn.v1.P2PRegistryService.GetPlugin:output_type -> ncn.v1.PluginBlob
-	35, // 61: ncn.v1.P2PRegistryService.UploadModelFile:output_type -> ncn.v1.ModelFileRef
+	39, // 59: ncn.v1.P2PRegistryService.ListPlugins:output_type -> ncn.v1.ListPluginsResponse
+	37, // 60: ncn.v1.P2PRegistryService.GetPlugin:output_type -> ncn.v1.PluginBlob
+	35, // 61: ncn.v1.P2PRegistryService.UploadModelFile:output_type -> ncn.v1.ModelFileUpload
 	34, // 62: ncn.v1.P2PRegistryService.GetModelFile:output_type -> ncn.v1.ModelFile
 	12, // 63: ncn.v1.ValidatorService.SignPreprocessing:output_type -> ncn.v1.ValidatorSignature
 	12, // 64: ncn.v1.ValidatorService.SignCompletion:output_type -> ncn.v1.ValidatorSignature
@@ -2975,7 +3094,7 @@ func file_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registry_proto_rawDesc), len(file_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   41,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -82,10 +82,13 @@ type P2PRegistryServiceClient interface {
 	// Model bundles are content-addressed: a registered model's descriptor
 	// names the sha256 of its bundle's manifest.json, which names every other
 	// file by sha256. UploadModelFile takes the manifest of a registered model
-	// or a file its manifest lists (anyone may upload: the hashes decide);
-	// GetModelFile serves one by hash, fetched from peers when this node
-	// lacks it. Files are at most 32 MiB each.
-	UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileRef, error)
+	// or a file its manifest lists (anyone may upload: the hashes decide), in
+	// parts of at most 16 MiB that the node stages on disk and verifies
+	// whole; an interrupted upload resumes where the answer says. GetModelFile
+	// serves a range of one by hash; when this node lacks it, it fetches it
+	// from peers in the background and answers UNAVAILABLE, with the bytes
+	// fetched so far in the message, until it has it: ask again.
+	UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileUpload, error)
 	GetModelFile(ctx context.Context, in *ModelFileRef, opts ...grpc.CallOption) (*ModelFile, error)
 }
 
@@ -276,9 +279,9 @@ func (c *p2PRegistryServiceClient) GetPlugin(ctx context.Context, in *GetPluginR
 	return out, nil
 }
 
-func (c *p2PRegistryServiceClient) UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileRef, error) {
+func (c *p2PRegistryServiceClient) UploadModelFile(ctx context.Context, in *ModelFile, opts ...grpc.CallOption) (*ModelFileUpload, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ModelFileRef)
+	out := new(ModelFileUpload)
 	err := c.cc.Invoke(ctx, P2PRegistryService_UploadModelFile_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -334,10 +337,13 @@ type P2PRegistryServiceServer interface {
 	// Model bundles are content-addressed: a registered model's descriptor
 	// names the sha256 of its bundle's manifest.json, which names every other
 	// file by sha256. UploadModelFile takes the manifest of a registered model
-	// or a file its manifest lists (anyone may upload: the hashes decide);
-	// GetModelFile serves one by hash, fetched from peers when this node
-	// lacks it. Files are at most 32 MiB each.
-	UploadModelFile(context.Context, *ModelFile) (*ModelFileRef, error)
+	// or a file its manifest lists (anyone may upload: the hashes decide), in
+	// parts of at most 16 MiB that the node stages on disk and verifies
+	// whole; an interrupted upload resumes where the answer says. GetModelFile
+	// serves a range of one by hash; when this node lacks it, it fetches it
+	// from peers in the background and answers UNAVAILABLE, with the bytes
+	// fetched so far in the message, until it has it: ask again.
+	UploadModelFile(context.Context, *ModelFile) (*ModelFileUpload, error)
 	GetModelFile(context.Context, *ModelFileRef) (*ModelFile, error)
 	mustEmbedUnimplementedP2PRegistryServiceServer()
 }
@@ -400,7 +406,7 @@ func (UnimplementedP2PRegistryServiceServer) ListPlugins(context.Context, *ListP
 func (UnimplementedP2PRegistryServiceServer) GetPlugin(context.Context, *GetPluginRequest) (*PluginBlob, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPlugin not implemented")
 }
-func (UnimplementedP2PRegistryServiceServer) UploadModelFile(context.Context, *ModelFile) (*ModelFileRef, error) {
+func (UnimplementedP2PRegistryServiceServer) UploadModelFile(context.Context, *ModelFile) (*ModelFileUpload, error) {
 	return nil, status.Error(codes.Unimplemented, "method UploadModelFile not implemented")
 }
 func (UnimplementedP2PRegistryServiceServer) GetModelFile(context.Context, *ModelFileRef) (*ModelFile, error) {

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -42,6 +44,10 @@ type Cache struct {
 	dir    string
 	budget int64 // bytes; 0: unlimited
 	reg    Registry
+
+	// Progress, if set before the first Get, sees each file's transfer:
+	// the bytes received of size.
+	Progress func(model, file string, have, size int64)
 
 	mu    sync.Mutex
 	inUse map[string]int // digest -> holders
@@ -114,20 +120,32 @@ func (c *Cache) release(digest string) {
 	c.mu.Unlock()
 }
 
-// fetch downloads a bundle into a temporary directory, checking every
-// file's hash as it comes, and moves it into place whole.
+// fetchPart is the range asked of the registry at a time.
+const fetchPart = 8 << 20
+
+// maxManifest bounds a bundle manifest read into memory.
+const maxManifest = 4 << 20
+
+// fetchRetry is the pause before asking again for a file the registry is
+// still fetching from its peers.
+const fetchRetry = 2 * time.Second
+
+// fetch downloads a bundle into a temporary directory, file by file in
+// ranges, checking every file's hash, and moves it into place whole.
 func (c *Cache) fetch(ctx context.Context, subnet, model, digest string) error {
-	get := func(sha string) ([]byte, error) {
-		f, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha})
-		if err != nil {
-			return nil, fmt.Errorf("model %s file %s: %w", model, sha, err)
-		}
-		if sum := sha256.Sum256(f.Data); hex.EncodeToString(sum[:]) != sha {
-			return nil, fmt.Errorf("model %s file %s: the registry sent other bytes", model, sha)
-		}
-		return f.Data, nil
+	tmp, err := os.MkdirTemp(c.dir, ".fetch-")
+	if err != nil {
+		return err
 	}
-	raw, err := get(digest)
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // sandboxed workers run as another user
+		return err
+	}
+	manifest := filepath.Join(tmp, worker.ManifestFile)
+	if err := c.fetchFile(ctx, subnet, model, worker.ManifestFile, digest, manifest, maxManifest); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(manifest)
 	if err != nil {
 		return err
 	}
@@ -137,37 +155,70 @@ func (c *Cache) fetch(ctx context.Context, subnet, model, digest string) error {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("model %s manifest: %w", model, err)
 	}
-	tmp, err := os.MkdirTemp(c.dir, ".fetch-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil { // sandboxed workers run as another user
-		return err
-	}
 	for rel, sha := range m.Files {
 		clean := path.Clean(rel)
 		if !fs.ValidPath(clean) || clean == worker.ManifestFile || strings.HasPrefix(clean, ".") {
 			return fmt.Errorf("model %s manifest: bad file path %q", model, rel)
 		}
-		data, err := get(sha)
-		if err != nil {
-			return err
-		}
 		p := filepath.Join(tmp, filepath.FromSlash(clean))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := c.fetchFile(ctx, subnet, model, clean, sha, p, c.budget); err != nil {
 			return err
 		}
-	}
-	if err := os.WriteFile(filepath.Join(tmp, worker.ManifestFile), raw, 0o644); err != nil {
-		return err
 	}
 	dst := filepath.Join(c.dir, digest)
 	_ = os.RemoveAll(dst) // a damaged copy
 	return os.Rename(tmp, dst)
+}
+
+// fetchFile writes file sha of model's bundle to dst, range by range,
+// and verifies it; a file over maxSize bytes (0: any size) is refused
+// before its bytes are fetched. While the registry is still fetching the
+// file from its peers (UNAVAILABLE), it asks again until ctx ends.
+func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst string, maxSize int64) error {
+	fail := func(err error) error { return fmt.Errorf("model %s file %s (%s): %w", model, rel, sha, err) }
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	var have, size int64 = 0, -1
+	for size < 0 || have < size {
+		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart})
+		if status.Code(err) == codes.Unavailable {
+			select {
+			case <-time.After(fetchRetry):
+				continue
+			case <-ctx.Done():
+				return fail(fmt.Errorf("%w (last: %v)", ctx.Err(), err))
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+		switch n := int64(part.Size); {
+		case size >= 0 && n != size, part.Offset != uint64(have), int64(len(part.Data)) > n-have, len(part.Data) == 0 && have < n:
+			return fail(fmt.Errorf("the registry answered %d bytes at %d of %d for a range at %d of %d", len(part.Data), part.Offset, n, have, size))
+		case maxSize > 0 && n > maxSize:
+			return fail(fmt.Errorf("%d bytes, more than the %d this cache takes", n, maxSize))
+		}
+		size = int64(part.Size)
+		if _, err := f.Write(part.Data); err != nil {
+			return err
+		}
+		h.Write(part.Data)
+		have += int64(len(part.Data))
+		if c.Progress != nil {
+			c.Progress(model, rel, have, size)
+		}
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sha {
+		return fail(errors.New("the registry sent other bytes"))
+	}
+	return f.Close()
 }
 
 // evict removes the least recently used bundles not in use until the

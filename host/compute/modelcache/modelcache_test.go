@@ -1,10 +1,13 @@
 package modelcache_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,7 +17,9 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -79,12 +84,7 @@ func TestFetchVerifyEvict(t *testing.T) {
 			t.Fatal(err)
 		}
 		upload := func(rel string) error {
-			data, err := os.ReadFile(filepath.Join(b.Dir, rel))
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			_, err = rc.UploadModelFile(ctx, &pb.ModelFile{Subnet: sub.Id, Model: name, Sha256: hex.EncodeToString(sum[:]), Data: data})
+			_, err := registry.PushModelFile(ctx, rc, sub.Id, name, filepath.Join(b.Dir, rel), nil)
 			return err
 		}
 		var first string
@@ -142,9 +142,16 @@ func TestFetchVerifyEvict(t *testing.T) {
 		t.Fatalf("altered bytes: %v", err)
 	}
 
+	// A file larger than the whole budget is refused before its bytes
+	// come.
+	tiny, _ := modelcache.New(t.TempDir(), 100, reg)
+	if _, _, err := tiny.Get(ctx, sub.Id, "charlm"); err == nil || !strings.Contains(err.Error(), "more than the 100 this cache takes") {
+		t.Fatalf("a file over the budget: %v", err)
+	}
+
 	// A budget smaller than both bundles: getting charlm evicts digits
 	// (not held), never a held one.
-	small, _ := modelcache.New(t.TempDir(), 1, reg)
+	small, _ := modelcache.New(t.TempDir(), 180_000, reg)
 	d, relD, err := small.Get(ctx, sub.Id, "digits")
 	if err != nil {
 		t.Fatal(err)
@@ -160,5 +167,132 @@ func TestFetchVerifyEvict(t *testing.T) {
 	}
 	if _, err := os.Stat(ch.Dir); err != nil {
 		t.Fatalf("the held bundle was evicted: %v", err)
+	}
+}
+
+// TestLargeFile: a bundle file larger than any gRPC message travels in
+// parts both ways. The upload resumes after the part the registry already
+// holds; the cache fetches it range by range and verifies it whole.
+func TestLargeFile(t *testing.T) {
+	ctx := context.Background()
+	n := registrytest.Start(t)
+	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rc := pb.NewP2PRegistryServiceClient(conn)
+
+	// The echo bundle with 40 MiB of weights it does not read.
+	_, here, _, _ := runtime.Caller(0)
+	echo, err := worker.LoadBundle(filepath.Join(filepath.Dir(here), "..", "..", "..", "gpu", "worker", "testdata", "echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	weights := make([]byte, 40<<20)
+	_, _ = rand.NewChaCha8([32]byte{7}).Read(weights)
+	sum := sha256.Sum256(weights)
+	files := map[string][]byte{"weights.bin": weights}
+	raw, err := os.ReadFile(filepath.Join(echo.Dir, worker.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["files"].(map[string]any)["weights.bin"] = hex.EncodeToString(sum[:])
+	for rel := range echo.Manifest.Files {
+		if files[rel], err = os.ReadFile(filepath.Join(echo.Dir, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files[worker.ManifestFile], err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	for rel, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := worker.LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	owner, _ := crypto.GenerateKey()
+	s, _ := registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "large", Seq: 1, Models: []string{"echo"}})
+	sub, err := rc.CreateSubnet(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, _ := registry.SignModel(owner, &pb.ModelDescriptor{Id: "echo", Subnet: sub.Id, ManifestSha256: b.Digest}, 2)
+	if _, err := rc.RegisterModel(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.PushModelFile(ctx, rc, sub.Id, "echo", filepath.Join(dir, worker.ManifestFile), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Too big for one message, whole or as one part.
+	if _, err := rc.UploadModelFile(ctx, &pb.ModelFile{Subnet: sub.Id, Model: "echo", Sha256: hex.EncodeToString(sum[:]), Data: weights[:20<<20], Size: uint64(len(weights))},
+		grpc.MaxCallSendMsgSize(64<<20)); err == nil {
+		t.Fatal("a 20 MiB part was taken")
+	}
+	// An upload that broke off after 5 MiB, then one that resumes.
+	first := weights[:5<<20]
+	up, err := rc.UploadModelFile(ctx, &pb.ModelFile{Subnet: sub.Id, Model: "echo", Sha256: hex.EncodeToString(sum[:]), Data: first, Size: uint64(len(weights))})
+	if err != nil || up.Received != uint64(len(first)) || up.Complete {
+		t.Fatalf("first part: %v %v", up, err)
+	}
+	var seen []int64
+	if _, err := registry.PushModelFile(ctx, rc, sub.Id, "echo", filepath.Join(dir, "weights.bin"), func(have, size int64) {
+		if size != int64(len(weights)) {
+			t.Errorf("progress: size %d", size)
+		}
+		seen = append(seen, have)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 5 || seen[0] != 13<<20 || seen[4] != int64(len(weights)) {
+		t.Fatalf("the upload resumed with parts ending at %v, want 5 parts from 13 MiB to 40 MiB", seen)
+	}
+	for rel := range echo.Manifest.Files {
+		if _, err := registry.PushModelFile(ctx, rc, sub.Id, "echo", filepath.Join(dir, rel), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A range too large to ask for, and one past the end.
+	for _, ref := range []*pb.ModelFileRef{{Limit: 17 << 20}, {Offset: uint64(len(weights)) + 1}} {
+		ref.Subnet, ref.Model, ref.Sha256 = sub.Id, "echo", hex.EncodeToString(sum[:])
+		if _, err := rc.GetModelFile(ctx, ref); status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("range %d+%d: %v", ref.Offset, ref.Limit, err)
+		}
+	}
+
+	reg := &counting{P2PRegistryServiceClient: rc}
+	c, err := modelcache.New(t.TempDir(), 0, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	c.Progress = func(model, file string, have, size int64) {
+		if file == "weights.bin" {
+			last = have
+		}
+	}
+	got, release, err := c.Get(ctx, sub.Id, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	data, err := os.ReadFile(filepath.Join(got.Dir, "weights.bin"))
+	if err != nil || !bytes.Equal(data, weights) || last != int64(len(weights)) {
+		t.Fatalf("weights: %d bytes (progress %d), %v", len(data), last, err)
+	}
+	// The manifest, prefix.txt, and the weights in 5 ranges of 8 MiB.
+	if k := reg.files.Load(); k != 7 {
+		t.Fatalf("%d GetModelFile calls, want 7", k)
 	}
 }
