@@ -99,6 +99,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		"or finalized (the chain's finalized block; it must come well within --quote-ttl). Default: mined with --devchain (one sealer: no reorgs), else finalized")
 	noSpeculation := f.Bool("no-speculation", false, "dispatch a task only once its payment is mined (default: once the client's initiate is in the chain's pool and checked)")
 	maxBody := f.String("max-body", "8MiB", "largest HTTP request body (bytes, or with KiB, MiB suffix)")
+	retention := f.Duration("retention", 30*24*time.Hour, "how long an ended request's record stays in the ledger (results and idempotency keys go after 24h); at least 24h")
 	logLevel := f.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
 	logJSON := f.Bool("log-json", false, "log JSON lines instead of text")
 	if err := f.parse(e, args); err != nil {
@@ -136,6 +137,8 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		return f.usagef("--ws-listen-addr: give an address, or \"off\" for no WebSocket")
 	case ferr != nil:
 		return f.usagef("--finality: %v", ferr)
+	case *retention < 24*time.Hour:
+		return f.usagef("--retention must be at least 24h, the idempotency keys' lifetime")
 	case berr != nil || body == 0 || body > 1<<30:
 		return f.usagef("--max-body: %q is not a size between 1 byte and 1GiB", *maxBody)
 	case level.UnmarshalText([]byte(*logLevel)) != nil:
@@ -161,7 +164,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		WSListen: *wsListen, WSFallback: defaultFallback(f, "ws-listen-addr"), WSConnectionsPerIP: *wsConns,
 		QuoteTTL: *quoteTTL, TaskTimeout: *taskTimeout, HeartbeatInterval: *heartbeat,
 		HTTPInferencePerMinute: *httpRate, GRPCSubmitPerMinute: *grpcRate, MaxBodyBytes: int64(body),
-		Finality: final, NoSpeculation: *noSpeculation, Logger: logger,
+		Finality: final, NoSpeculation: *noSpeculation, Retention: *retention, Logger: logger,
 	})
 	if err != nil {
 		return err

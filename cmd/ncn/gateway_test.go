@@ -67,6 +67,7 @@ func TestGatewayUsage(t *testing.T) {
 		{name: "ws connections", args: full("--ws-connections", "0"), wantCode: exitUsage, wantStderr: []string{"--ws-connections must be at least 1"}},
 		{name: "ws address", args: full("--ws-listen-addr", ""), wantCode: exitUsage, wantStderr: []string{`--ws-listen-addr: give an address, or "off"`}},
 		{name: "finality", args: full("--finality", "safe"), wantCode: exitUsage, wantStderr: []string{`--finality: "safe" is not mined, finalized or a block count`}},
+		{name: "retention", args: full("--retention", "1h"), wantCode: exitUsage, wantStderr: []string{"--retention must be at least 24h"}},
 		{name: "body size", args: full("--max-body", "8MB"), wantCode: exitUsage, wantStderr: []string{`--max-body: "8MB" is not a size`}},
 		{name: "log level", args: full("--log-level", "loud"), wantCode: exitUsage, wantStderr: []string{`--log-level: "loud" is not`}},
 		{name: "stray argument", args: full("now"), wantCode: exitUsage, wantStderr: []string{`unexpected argument "now"`}},

@@ -98,8 +98,12 @@ type DaemonConfig struct {
 	// NoSpeculation dispatches a task only once its payment is mined,
 	// not once the initiate transaction is in the chain's pool.
 	NoSpeculation bool
-	Retries       int           // tries of a validation, settlement or dispatch before the request is refunded; default 6
-	RetryBackoff  time.Duration // first backoff between tries, doubling up to 15s; default 500ms
+	// Retention is how long an ended request's record stays in the
+	// ledger (its result and idempotency key go after 24 hours); later
+	// its status is NotFound. Default 30 days.
+	Retention    time.Duration
+	Retries      int           // tries of a validation, settlement or dispatch before the request is refunded; default 6
+	RetryBackoff time.Duration // first backoff between tries, doubling up to 15s; default 500ms
 
 	HTTPInferencePerMinute int   // per client IP; default 100
 	GRPCSubmitPerMinute    int   // per client IP; default 1000
@@ -321,7 +325,7 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 	// Concurrent requests' state changes share a commit and its fsync
 	// (a lone one waits a millisecond for company): under load one fsync
 	// per write was most of the gateway's time.
-	if d.ledger, err = Open(Config{Path: filepath.Join(cfg.DataDir, "gateway.db"), BatchDelay: time.Millisecond}); err != nil {
+	if d.ledger, err = Open(Config{Path: filepath.Join(cfg.DataDir, "gateway.db"), BatchDelay: time.Millisecond, Retention: cfg.Retention}); err != nil {
 		return nil, err
 	}
 	if d.rt, err = plugins.NewRuntime(plugins.Config{CacheDir: filepath.Join(cfg.DataDir, "cache"), Logger: cfg.Logger}); err != nil {

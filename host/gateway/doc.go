@@ -57,6 +57,10 @@
 //     forgotten (Sweep) only after its request has been terminal for
 //     Config.KeyTTL.
 //
+//   - Bounded history. A terminal request's payloads go after
+//     Config.KeyTTL (Prune) and its record after Config.Retention
+//     (Forget), so a busy gateway's file stops growing.
+//
 //   - Recovery without scanning history. Non-terminal requests are also
 //     listed in an in-flight index, updated in the same transaction as the
 //     record, so Recover reads the thousands in flight and not the millions

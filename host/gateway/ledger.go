@@ -21,6 +21,7 @@ var (
 	bucketKeys     = []byte("idempotency")        // client|key -> id|params hash
 	bucketExpiry   = []byte("idempotency-expiry") // terminal-at (unix ns, big endian)|client|key -> nothing
 	bucketEnded    = []byte("ended")              // terminal-at (unix ns, big endian)|id -> nothing, until Prune drops its payloads
+	bucketPruned   = []byte("pruned")             // terminal-at|id -> nothing, from Prune until Forget drops the record
 
 	keyFormat    = []byte("format")
 	ledgerFormat = []byte("ncn-gateway-ledger/1")
@@ -38,6 +39,12 @@ type Config struct {
 	// expire. It is also how long a terminal request keeps its payloads
 	// (input, result, signatures) before Prune drops them. Default 24h.
 	KeyTTL time.Duration
+
+	// Retention is how long a terminal request's record (state, history,
+	// hashes, transactions) is kept; Forget deletes older ones, after
+	// which the gateway no longer knows the request. At least KeyTTL.
+	// Default 30 days.
+	Retention time.Duration
 
 	// BatchDelay, if positive, lets concurrent writes share one bbolt
 	// transaction (bbolt's DB.Batch): a write made while another is in
@@ -61,8 +68,11 @@ func (c *Config) Validate() error {
 	if c.Path == "" {
 		errs = append(errs, errors.New("no ledger path"))
 	}
-	if c.KeyTTL < 0 || c.BatchDelay < 0 || c.OpenTimeout < 0 {
+	if c.KeyTTL < 0 || c.BatchDelay < 0 || c.OpenTimeout < 0 || c.Retention < 0 {
 		errs = append(errs, errors.New("negative duration"))
+	}
+	if d := c.withDefaults(); d.Retention < d.KeyTTL {
+		errs = append(errs, fmt.Errorf("retention %s is shorter than the idempotency key TTL %s", d.Retention, d.KeyTTL))
 	}
 	return errors.Join(errs...)
 }
@@ -70,6 +80,9 @@ func (c *Config) Validate() error {
 func (c Config) withDefaults() Config {
 	if c.KeyTTL == 0 {
 		c.KeyTTL = 24 * time.Hour
+	}
+	if c.Retention == 0 {
+		c.Retention = 30 * 24 * time.Hour
 	}
 	if c.OpenTimeout == 0 {
 		c.OpenTimeout = time.Second
@@ -125,7 +138,7 @@ func Open(cfg Config) (*Ledger, error) {
 				return err
 			}
 		}
-		for _, b := range [][]byte{bucketRequests, bucketInFlight, bucketKeys, bucketExpiry, bucketEnded} {
+		for _, b := range [][]byte{bucketRequests, bucketInFlight, bucketKeys, bucketExpiry, bucketEnded, bucketPruned} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -496,7 +509,7 @@ const sweepChunk = 10_000
 // Config.KeyTTL and returns how many it removed. The records stay. Call it
 // now and then (hourly is plenty); its cost is the keys it removes.
 func (l *Ledger) Sweep() (int, error) {
-	n, err := l.dropDue(bucketExpiry, 8, func(tx *bbolt.Tx, k []byte) error {
+	n, err := l.dropDue(bucketExpiry, 8, l.cfg.KeyTTL, func(tx *bbolt.Tx, k []byte) error {
 		return tx.Bucket(bucketKeys).Delete(k[8:])
 	})
 	if err != nil {
@@ -507,11 +520,14 @@ func (l *Ledger) Sweep() (int, error) {
 
 // Prune drops the payloads — input, result, signatures — of requests
 // terminal for longer than Config.KeyTTL and returns how many requests it
-// pruned. Their records stay (state, history, hashes, transactions); a
-// status read answers without the result from then on. Call it now and
-// then, as Sweep: without it a busy gateway's file only grows.
+// pruned. Their records stay (state, history, hashes, transactions) until
+// Forget; a status read answers without the result from then on. Call it
+// now and then, as Sweep: without it a busy gateway's file only grows.
 func (l *Ledger) Prune() (int, error) {
-	n, err := l.dropDue(bucketEnded, 8+common.HashLength, func(tx *bbolt.Tx, k []byte) error {
+	n, err := l.dropDue(bucketEnded, 8+common.HashLength, l.cfg.KeyTTL, func(tx *bbolt.Tx, k []byte) error {
+		if err := tx.Bucket(bucketPruned).Put(k, nil); err != nil {
+			return err
+		}
 		payloads := tx.Bucket(bucketPayloads)
 		if payloads == nil {
 			return nil
@@ -531,12 +547,30 @@ func (l *Ledger) Prune() (int, error) {
 	return n, nil
 }
 
+// Forget deletes the records of requests Prune pruned and terminal for
+// longer than Config.Retention, and returns how many. Their idempotency
+// keys were unbound long before (Sweep); from now on the gateway answers
+// NotFound for them. Call it with Prune.
+func (l *Ledger) Forget() (int, error) {
+	n, err := l.dropDue(bucketPruned, 8+common.HashLength, l.cfg.Retention, func(tx *bbolt.Tx, k []byte) error {
+		id := k[8:]
+		if tx.Bucket(bucketInFlight).Get(id) != nil {
+			return fmt.Errorf("%w: request %x is pruned and in flight", ErrCorrupt, id)
+		}
+		return tx.Bucket(bucketRequests).Delete(id)
+	})
+	if err != nil {
+		return n, fmt.Errorf("gateway ledger forget: %w", err)
+	}
+	return n, nil
+}
+
 // dropDue walks an index keyed by terminal time (unix ns, big endian)
-// and a suffix, oldest first, and for each entry older than KeyTTL calls
+// and a suffix, oldest first, and for each entry older than age calls
 // drop and deletes the entry, sweepChunk entries per transaction. It
 // returns how many it dropped. An entry shorter than minLen is corrupt.
-func (l *Ledger) dropDue(index []byte, minLen int, drop func(tx *bbolt.Tx, k []byte) error) (int, error) {
-	cutoff := l.now().Add(-l.cfg.KeyTTL).UnixNano()
+func (l *Ledger) dropDue(index []byte, minLen int, age time.Duration, drop func(tx *bbolt.Tx, k []byte) error) (int, error) {
+	cutoff := l.now().Add(-age).UnixNano()
 	total := 0
 	for {
 		n := 0

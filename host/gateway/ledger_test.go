@@ -663,3 +663,66 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestForget: a terminal request's record goes once it has been terminal
+// for the retention and its payloads were pruned; then the ledger no
+// longer knows it. A request in flight stays however old, and the rest of
+// the file stays consistent.
+func TestForget(t *testing.T) {
+	clk := newClock()
+	l := openTest(t, Config{Now: clk.Now, KeyTTL: time.Hour, Retention: 3 * time.Hour})
+	l.sweepChunk = 2
+	params := HashParams([]byte("p"))
+	var ended []Record
+	for i := range 5 {
+		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drive(t, l, r.ID, StateQuoted, StateCancelled)
+		ended = append(ended, r)
+	}
+	live, _, err := l.Create("live", params, testRecord(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep := func() (keys, pruned, forgotten int) {
+		t.Helper()
+		var err1, err2, err3 error
+		keys, err1 = l.Sweep()
+		pruned, err2 = l.Prune()
+		forgotten, err3 = l.Forget()
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	clk.Advance(2 * time.Hour)
+	if k, p, f := sweep(); k != 5 || p != 5 || f != 0 {
+		t.Fatalf("after 2h: %d keys, %d pruned, %d forgotten; want 5, 5, 0", k, p, f)
+	}
+	if _, err := l.Get(ended[0].ID); err != nil {
+		t.Fatalf("forgotten before the retention: %v", err)
+	}
+	clk.Advance(2 * time.Hour)
+	if k, p, f := sweep(); k != 0 || p != 0 || f != 5 {
+		t.Fatalf("after 4h: %d keys, %d pruned, %d forgotten; want 0, 0, 5", k, p, f)
+	}
+	for _, r := range ended {
+		if _, err := l.Get(r.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a forgotten request: %v", err)
+		}
+	}
+	if _, _, f := sweep(); f != 0 {
+		t.Fatalf("forgotten twice: %d", f)
+	}
+	if got, err := l.Get(live.ID); err != nil || got.State != StateQuoted {
+		t.Fatalf("the request in flight: %v, %v", got.State, err)
+	}
+	if err := l.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Config{Path: "x", KeyTTL: 2 * time.Hour, Retention: time.Hour}).Validate(); err == nil {
+		t.Fatal("a retention shorter than the key TTL was taken")
+	}
+}

@@ -245,12 +245,13 @@ func (d *Daemon) poll() {
 	}
 }
 
-// sweepInterval is how often the ledger forgets old idempotency keys and
-// old requests' payloads.
+// sweepInterval is how often the ledger forgets old idempotency keys, old
+// requests' payloads and older requests.
 const sweepInterval = time.Hour
 
-// sweepLedger unbinds expired idempotency keys and drops the payloads of
-// requests ended longer ago than the key TTL.
+// sweepLedger unbinds expired idempotency keys, drops the payloads of
+// requests ended longer ago than the key TTL and the records of those
+// ended longer ago than the retention.
 func (d *Daemon) sweepLedger() {
 	keys, err := d.ledger.Sweep()
 	if err != nil {
@@ -260,8 +261,12 @@ func (d *Daemon) sweepLedger() {
 	if err != nil {
 		d.log.Error("ledger prune", "err", err)
 	}
-	if keys > 0 || pruned > 0 {
-		d.log.Info("ledger swept", "idempotency_keys", keys, "requests_pruned", pruned)
+	forgotten, err := d.ledger.Forget()
+	if err != nil {
+		d.log.Error("ledger forget", "err", err)
+	}
+	if keys > 0 || pruned > 0 || forgotten > 0 {
+		d.log.Info("ledger swept", "idempotency_keys", keys, "requests_pruned", pruned, "requests_forgotten", forgotten)
 	}
 }
 
