@@ -110,6 +110,11 @@ func (d *Daemon) speculate(ctx context.Context, rec Record, tx common.Hash) (min
 		return true, nil
 	}
 	if err := d.checkInitiate(ctx, rec, t); err != nil {
+		// Mined between the lookup and the dry run (which then fails: the
+		// request exists): not the client's fault, and now paid.
+		if _, pending, lerr := d.backend.TransactionByHash(ctx, tx); lerr == nil && !pending {
+			return true, nil
+		}
 		return false, err
 	}
 	now := time.Now()

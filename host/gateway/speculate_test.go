@@ -3,11 +3,13 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"math/big"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/grpc/codes"
 
@@ -216,5 +218,62 @@ func TestSpeculationForgottenOnRestart(t *testing.T) {
 	}
 	if got := len(node.received()); got != 2 {
 		t.Errorf("the compute node got the task %d times, want twice (before the payment, and after the restart)", got)
+	}
+}
+
+// minedDuringCheck is the chain with one interleaving forced: the first
+// dry run of an initiate once armed waits until the held block with the
+// payment is sealed, as when a block lands between the gateway's pool
+// lookup and its dry run.
+type minedDuringCheck struct {
+	chain.Backend
+	armed atomic.Pointer[func()]
+}
+
+func (b *minedDuringCheck) CallContract(ctx context.Context, msg ethereum.CallMsg, block *big.Int) ([]byte, error) {
+	if _, ok := chain.InitiatedRequest(msg.Data); ok {
+		if f := b.armed.Swap(nil); f != nil {
+			(*f)()
+		}
+	}
+	return b.Backend.CallContract(ctx, msg, block)
+}
+
+// TestSpeculationMinedMeanwhile: a payment mined between the gateway's
+// pool lookup and its dry run (which then reverts: the request exists) is
+// taken as paid, not refused as a payment that would fail.
+func TestSpeculationMinedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	backend := &minedDuringCheck{Backend: cfg.Backend}
+	cfg.Backend = backend
+	d := h.startGateway(t, cfg)
+	startCompute(t, h, func() string { return d.GRPCAddr }, answerLabel)
+	c := gatewayClients(t, d.GRPCAddr)
+	ctx := context.Background()
+	st := submitPicture(t, c, h.env.Client.Addr, "mined-meanwhile")
+
+	release := h.env.Embedded.Hold()
+	defer release()
+	p, err := h.env.Client.Escrow.SubmitInitiate(ctx, payment(t, st.Payment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal := func() {
+		release()
+		if _, err := p.Wait(ctx); err != nil {
+			t.Error(err)
+		}
+	}
+	backend.armed.Store(&seal)
+	if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId, TxHash: p.Tx.Hash().Hex()}); err != nil {
+		t.Fatalf("confirm of a payment mined during the check: %v", err)
+	}
+	if backend.armed.Load() != nil {
+		t.Fatal("the dry run did not happen while the payment was pending")
+	}
+	final := waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+	if !bytes.Equal(final.Result, label) {
+		t.Fatalf("settled: %v", final)
 	}
 }
