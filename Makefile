@@ -74,6 +74,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench WorkerRoundTrip -benchtime 300x ./host/compute/
 	$(GO) test -run '^$$' -bench PreprocessingQuorum -benchtime 500x ./host/registry/
 	$(GO) test -run '^$$' -bench WitnessMemory -benchtime 200000x ./host/registry/
+	$(GO) test -run '^$$' -bench ModelFileSync -benchtime 3x ./host/registry/
 	$(GO) test -run '^$$' -bench Discovery -benchtime 50x ./p2p/
 	$(GO) test -run '^$$' -bench GossipDelivery -benchtime 500x ./p2p/
 	$(GO) test -run '^$$' -bench DevnetPaidRequests -benchtime 1500x ./host/devnet/

@@ -42,7 +42,7 @@ type peerNode struct {
 // validators of env, each with its own store, state file and libp2p host,
 // bootstrapped from the first.
 type replicatingNetwork struct {
-	t     *testing.T
+	t     testing.TB
 	env   *chaintest.Env
 	nodes []*peerNode
 	boot  []string

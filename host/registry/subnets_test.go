@@ -49,8 +49,8 @@ func wantCode(t *testing.T, what string, err error, code codes.Code, parts ...st
 }
 
 // must(f())(t) is f's value, or the test's end on f's error.
-func must[T any](v T, err error) func(*testing.T) T {
-	return func(t *testing.T) T {
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
