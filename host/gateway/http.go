@@ -344,7 +344,7 @@ func (d *Daemon) httpGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "the request id is 32 bytes of hex")
 		return
 	}
-	st, err := d.getStatus(&pb.TaskRef{RequestId: common.BytesToHash(b).Bytes()})
+	st, err := d.getStatus(r.Context(), &pb.TaskRef{RequestId: common.BytesToHash(b).Bytes()})
 	if err != nil {
 		writeErr(w, err)
 		return

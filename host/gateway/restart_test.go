@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -9,6 +11,8 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/gateway"
@@ -104,5 +108,71 @@ func TestRestartResumes(t *testing.T) {
 	}
 	if err := d2.Ledger().Verify(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatusFromAnotherGateway: while a client's gateway is down, another
+// gateway of the network answers for its request from the escrow: paid,
+// held by the first gateway (named), and once the first is back and has
+// settled it, settled. An id nobody paid for is NOT_FOUND there.
+func TestStatusFromAnotherGateway(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.gatewayConfig(t.TempDir())
+	d1, err := gateway.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d1.Close() })
+	var addr atomic.Value
+	addr.Store(d1.GRPCAddr)
+	release := make(chan struct{})
+	startCompute(t, h, func() string { return addr.Load().(string) }, func(*pb.ComputeTask) ([]byte, string) {
+		<-release
+		return label, ""
+	})
+	c := gatewayClients(t, d1.GRPCAddr)
+	ctx := context.Background()
+	st := submitPicture(t, c, h.env.Client.Addr, "failover")
+	if _, err := h.env.Client.Escrow.Initiate(ctx, payment(t, st.Payment)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmPayment(ctx, &pb.ConfirmPaymentRequest{RequestId: st.RequestId}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, st.RequestId, pb.TaskState_TASK_STATE_DISPATCHED)
+	if err := d1.Close(); err != nil { // the client's gateway is gone
+		t.Fatal(err)
+	}
+
+	other := h.gatewayConfig(t.TempDir())
+	other.Key, _ = crypto.GenerateKey()
+	d2 := h.startGateway(t, other)
+	c2 := gatewayClients(t, d2.GRPCAddr)
+	got, err := c2.GetTaskStatus(ctx, &pb.TaskRef{RequestId: st.RequestId})
+	if err != nil || got.State != pb.TaskState_TASK_STATE_PAID || got.ComputeNode != strings.ToLower(h.env.Compute.Addr.Hex()) ||
+		!strings.Contains(got.Error, "for gateway "+strings.ToLower(h.env.Gateway.Addr.Hex())) || !strings.Contains(got.Error, "handleExpiredRequest") {
+		t.Fatalf("status at another gateway while the first is down: %v, %v", got, err)
+	}
+	resp, err := http.Get("http://" + d2.HTTPAddr + "/api/v1/inference/" + common.BytesToHash(st.RequestId).Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "PAID") {
+		t.Fatalf("HTTP status at another gateway: %d %s", resp.StatusCode, body)
+	}
+	_, err = c2.GetTaskStatus(ctx, &pb.TaskRef{RequestId: common.HexToHash("0x1234").Bytes()})
+	if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), "nothing is paid for it on chain") {
+		t.Fatalf("an id nobody paid for: %v", err)
+	}
+
+	d3 := h.startGateway(t, cfg) // the first gateway, back
+	addr.Store(d3.GRPCAddr)
+	close(release)
+	waitState(t, gatewayClients(t, d3.GRPCAddr), st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+	got = waitState(t, c2, st.RequestId, pb.TaskState_TASK_STATE_SETTLED)
+	if len(got.Result) != 0 || !strings.Contains(got.Error, "settled on chain") {
+		t.Fatalf("settled, at another gateway: %v", got)
 	}
 }

@@ -119,8 +119,8 @@ func (s *clientService) SubscribeToTaskUpdates(ref *pb.TaskRef, stream grpc.Serv
 	return grpcError(s.d.subscribe(stream.Context(), ref, stream.Send))
 }
 
-func (s *clientService) GetTaskStatus(_ context.Context, ref *pb.TaskRef) (*pb.InferenceTaskStatus, error) {
-	st, err := s.d.getStatus(ref)
+func (s *clientService) GetTaskStatus(ctx context.Context, ref *pb.TaskRef) (*pb.InferenceTaskStatus, error) {
+	st, err := s.d.getStatus(ctx, ref)
 	return st, grpcError(err)
 }
 

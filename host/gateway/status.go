@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/host/api"
 	"github.com/ncn-network/ncn/host/api/pb"
 )
@@ -113,17 +114,54 @@ func (d *Daemon) transition(id common.Hash, from, to State, mutate func(*Record)
 	return rec, nil
 }
 
-// getStatus is GetTaskStatus.
-func (d *Daemon) getStatus(ref *pb.TaskRef) (*pb.InferenceTaskStatus, error) {
+// getStatus is GetTaskStatus. A request this gateway does not hold
+// (another gateway's: the client's gateway crashed, or it asks here
+// first) is answered from the escrow, which says whether it is paid,
+// settled or refunded.
+func (d *Daemon) getStatus(ctx context.Context, ref *pb.TaskRef) (*pb.InferenceTaskStatus, error) {
 	id, err := hexID(ref.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
 	rec, err := d.get(id)
+	if errors.Is(err, ErrUnknownRequest) {
+		return d.chainStatus(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return d.status(rec), nil
+}
+
+// chainStatus is the status of a request this gateway does not hold, as
+// the escrow has it: PAID while its deposit is held (naming the gateway
+// that holds it, and when anyone may refund it), SETTLED or REFUNDED once
+// it ended. The result itself is only at the request's gateway.
+func (d *Daemon) chainStatus(ctx context.Context, id common.Hash) (*pb.InferenceTaskStatus, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rs, err := d.contracts.Request(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is not held by this gateway, and the escrow could not be read: %v", ErrUnavailable, id.Hex(), err)
+	}
+	st := &pb.InferenceTaskStatus{RequestId: id.Bytes()}
+	expiry := time.Unix(int64(rs.ExpiresAt), 0).UTC().Format(time.RFC3339)
+	switch rs.Status {
+	case chain.StatusPending:
+		st.State = pb.TaskState_TASK_STATE_PAID
+		st.ComputeNode = strings.ToLower(rs.Tree.ComputeNode.Hex())
+		st.Error = fmt.Sprintf("not held by this gateway: paid into escrow for gateway %s, which settles or refunds it; from %s anyone can refund it to the client (handleExpiredRequest)",
+			strings.ToLower(rs.Tree.Gateway.Hex()), expiry)
+	case chain.StatusCompleted:
+		st.State = pb.TaskState_TASK_STATE_SETTLED
+		st.Error = "not held by this gateway: settled on chain; its result is at the gateway that settled it"
+	case chain.StatusExpired, chain.StatusFailed:
+		st.State = pb.TaskState_TASK_STATE_REFUNDED
+		st.Error = fmt.Sprintf("not held by this gateway: refunded to its client on chain (%s)", rs.Status)
+	default:
+		return nil, fmt.Errorf("%w: %s: not held by this gateway, and nothing is paid for it on chain", ErrUnknownRequest, id.Hex())
+	}
+	return st, nil
 }
 
 // get reads a request, NotFound as ErrUnknownRequest.

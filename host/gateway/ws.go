@@ -432,7 +432,7 @@ func (c *wsConn) call(in wsIn) {
 		if in.Type == "confirm" {
 			st, err = d.confirm(ctx, &pb.ConfirmPaymentRequest{RequestId: id.Bytes(), TxHash: in.TxHash})
 		} else {
-			st, err = d.getStatus(&pb.TaskRef{RequestId: id.Bytes()})
+			st, err = d.getStatus(ctx, &pb.TaskRef{RequestId: id.Bytes()})
 		}
 		if err != nil {
 			c.sendErr(in.Ref, id.Hex(), err)
