@@ -38,7 +38,9 @@ name. The shipped bundles are gpu/worker/models/digits and
 gpu/worker/models/charlm. --model ID instead fetches a model the subnet's
 owner registered, by hash, from the registry network (every byte checked
 against the manifest its descriptor names) into --model-cache, which keeps
-bundles within --model-cache-budget, the least recently used going first.
+bundles within --model-cache-budget, the least recently used going first,
+and drops those unused for --model-cache-ttl. A subnet owner adds a model
+with 'ncn subnet model add'.
 
 Workers run under the sandbox profile --sandbox (else $SANDBOX_MODE, else
 strict): strict refuses to start when the kernel lacks a layer, naming it;
@@ -85,6 +87,7 @@ func runCompute(ctx context.Context, e env, args []string) error {
 	f.Var(&fromRegistry, "model", "model `id` to fetch from the registry network by hash, for the first --subnet (repeatable)")
 	modelCache := f.String("model-cache", "", "`directory` of fetched model bundles (default $XDG_CACHE_HOME/ncn/models, else ~/.cache/ncn/models)")
 	modelBudget := f.String("model-cache-budget", "20GiB", "most disk the fetched bundles may take; the least recently used one not in use goes first")
+	modelTTL := f.Duration("model-cache-ttl", 30*24*time.Hour, "how long a fetched bundle no node has asked for stays on disk (0: until the budget needs the room)")
 	modelFetchTimeout := f.Duration("model-fetch-timeout", time.Hour, "longest the fetch of --model bundles may take, progress printed on stderr")
 	var subnets pathList
 	f.Var(&subnets, "subnet", "subnet `id` served (repeatable; default \"default\")")
@@ -152,7 +155,7 @@ func runCompute(ctx context.Context, e env, args []string) error {
 			subnet = subnets[0]
 		}
 		ctx, cancel := context.WithTimeout(ctx, *modelFetchTimeout)
-		dirs, release, err := fetchModels(ctx, *registryAddr, subnet, fromRegistry, *modelCache, int64(budget), e)
+		dirs, release, err := fetchModels(ctx, *registryAddr, subnet, fromRegistry, *modelCache, int64(budget), *modelTTL, e)
 		cancel()
 		if err != nil {
 			return err
@@ -227,7 +230,7 @@ func chainDomain(ctx context.Context, rpcURL string, addrs chain.Addresses) (cha
 
 // fetchModels gets model bundles by id from the registry network into the
 // cache and returns their directories, held until release.
-func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string, dir string, budget int64, e env) ([]string, func(), error) {
+func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string, dir string, budget int64, ttl time.Duration, e env) ([]string, func(), error) {
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -252,6 +255,7 @@ func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string,
 			r()
 		}
 	}
+	cache.TTL = ttl
 	var last time.Time
 	cache.Progress = func(model, file string, have, size int64) {
 		if have == size || time.Since(last) >= 5*time.Second {

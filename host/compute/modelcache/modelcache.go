@@ -2,7 +2,8 @@
 // names: it fetches them by hash from the registry network (the model's
 // descriptor names its manifest's sha256, the manifest every file's),
 // verifies every byte, and keeps them on disk under a size budget,
-// evicting the least recently used bundle not in use.
+// evicting the least recently used bundle not in use, and those unused
+// for longer than a TTL.
 package modelcache
 
 import (
@@ -48,6 +49,9 @@ type Cache struct {
 	// Progress, if set before the first Get, sees each file's transfer:
 	// the bytes received of size.
 	Progress func(model, file string, have, size int64)
+	// TTL, if set before the first Get, is how long a bundle no one has
+	// asked for stays on disk, budget or not.
+	TTL time.Duration
 
 	mu    sync.Mutex
 	inUse map[string]int // digest -> holders
@@ -88,6 +92,9 @@ func (c *Cache) Get(ctx context.Context, subnet, model string) (b *worker.Bundle
 	if b, err := worker.LoadBundle(dir); err == nil && b.Digest == digest {
 		now := time.Now()
 		_ = os.Chtimes(dir, now, now) // last use, for eviction
+		if err := c.evict(); err != nil {
+			return nil, nil, err
+		}
 		return b, func() { c.release(digest) }, nil
 	}
 	if err := c.fetch(ctx, subnet, model, digest); err != nil {
@@ -125,6 +132,10 @@ const fetchPart = 8 << 20
 
 // maxManifest bounds a bundle manifest read into memory.
 const maxManifest = 4 << 20
+
+// abandoned is the age of a temporary fetch directory no fetch can still
+// be writing.
+const abandoned = 24 * time.Hour
 
 // fetchRetry is the pause before asking again for a file the registry is
 // still fetching from its peers.
@@ -221,10 +232,11 @@ func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst stri
 	return f.Close()
 }
 
-// evict removes the least recently used bundles not in use until the
-// cache fits its budget.
+// evict removes the bundles not in use that are unused for longer than
+// the TTL, then the least recently used ones until the cache fits its
+// budget.
 func (c *Cache) evict() error {
-	if c.budget <= 0 {
+	if c.budget <= 0 && c.TTL <= 0 {
 		return nil
 	}
 	ents, err := os.ReadDir(c.dir)
@@ -239,11 +251,14 @@ func (c *Cache) evict() error {
 	var all []bundle
 	var total int64
 	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
+		if strings.HasPrefix(e.Name(), ".") {
+			if strings.HasPrefix(e.Name(), ".fetch-") && time.Since(info.ModTime()) > abandoned {
+				_ = os.RemoveAll(filepath.Join(c.dir, e.Name())) // a fetch a crash cut short
+			}
 			continue
 		}
 		size := dirSize(filepath.Join(c.dir, e.Name()))
@@ -253,9 +268,11 @@ func (c *Cache) evict() error {
 	slices.SortFunc(all, func(a, b bundle) int { return a.used.Compare(b.used) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	stale := time.Now().Add(-c.TTL)
 	for _, b := range all {
-		if total <= c.budget {
-			break
+		expired := c.TTL > 0 && b.used.Before(stale)
+		if !expired && (c.budget <= 0 || total <= c.budget) {
+			continue
 		}
 		if c.inUse[b.name] > 0 {
 			continue

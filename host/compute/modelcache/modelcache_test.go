@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
@@ -167,6 +168,37 @@ func TestFetchVerifyEvict(t *testing.T) {
 	}
 	if _, err := os.Stat(ch.Dir); err != nil {
 		t.Fatalf("the held bundle was evicted: %v", err)
+	}
+
+	// With a TTL, a bundle unused for longer goes whatever the budget,
+	// and so does what a fetch cut short by a crash left.
+	dir = t.TempDir()
+	aged, _ := modelcache.New(dir, 0, reg)
+	aged.TTL = 30 * 24 * time.Hour
+	old, relOld, err := aged.Get(ctx, sub.Id, "digits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relOld()
+	leftover := filepath.Join(dir, ".fetch-123")
+	if err := os.Mkdir(leftover, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	longAgo := time.Now().Add(-40 * 24 * time.Hour)
+	for _, p := range []string{old.Dir, leftover} {
+		if err := os.Chtimes(p, longAgo, longAgo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, relNew, err := aged.Get(ctx, sub.Id, "charlm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relNew()
+	for _, p := range []string{old.Dir, leftover} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s outlived the TTL: %v", p, err)
+		}
 	}
 }
 
