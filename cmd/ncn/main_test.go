@@ -74,6 +74,8 @@ func TestRun(t *testing.T) {
 			wantStderr: []string{"--validators must be between 1 and"}},
 		{name: "demo zero requests", args: []string{"chain", "demo", "--requests", "0"}, wantCode: exitUsage,
 			wantStderr: []string{"--requests must be at least 1"}},
+		{name: "registry bad model file cap", args: []string{"registry", "--max-model-file", "lots"}, wantCode: exitUsage,
+			wantStderr: []string{`--max-model-file: "lots" is not a size`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,8 +50,13 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 	validators := f.Int("validators", 5, "N: validators asked per request")
 	quorum := f.Int("quorum", 3, "M: signatures needed")
 	heartbeat := f.Duration("heartbeat", 10*time.Second, "heartbeat interval expected of nodes (3 missed: unavailable)")
+	maxModelFile := f.String("max-model-file", "32GiB", "largest model file this node takes, uploaded or fetched from peers (kept in DATADIR/modelfiles)")
 	if err := f.parse(e, args); err != nil {
 		return err
+	}
+	modelFileMax, err := parseBytes(*maxModelFile)
+	if err != nil || modelFileMax == 0 || modelFileMax > 1<<50 {
+		return f.usagef("--max-model-file: %q is not a size between 1 byte and 1PiB", *maxModelFile)
 	}
 	if err := validatorKey.check(); err != nil {
 		return err
@@ -69,7 +74,7 @@ Example (three nodes on one machine, against ncn chain serve --datadir dev):
 		GRPCListen: *grpcListen, GRPCAdvertise: *grpcAdvertise, MetricsListen: *metricsListen, MetricsFallback: defaultFallback(f, "metrics-listen-addr"),
 		P2PListen: p2pListen, P2PAnnounce: announce, Bootstrap: bootstrap, P2PPrefix: *prefix,
 		Subnets:  subnets,
-		Registry: registry.Config{Validators: *validators, Quorum: *quorum, HeartbeatInterval: *heartbeat},
+		Registry: registry.Config{Validators: *validators, Quorum: *quorum, HeartbeatInterval: *heartbeat, MaxModelFile: int64(modelFileMax)},
 		Logger:   e.logger(),
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 // Model file limits.
@@ -178,10 +179,22 @@ func (m *modelStore) stage(sha string, size, off int64) (*stage, error) {
 		if len(m.stages) >= maxStages {
 			return nil, fmt.Errorf("%w: %d model file uploads in progress; try again later", ErrBusy, len(m.stages))
 		}
+		if free, err := m.free(); err == nil && free < size {
+			return nil, fmt.Errorf("%w: a model file of %d bytes, and %d bytes free on this node's disk", ErrBusy, size, free)
+		}
 		st = &stage{size: size, touched: m.now()}
 		m.stages[sha] = st
 	}
 	return st, nil
+}
+
+// free is the disk space left to the store, bytes.
+func (m *modelStore) free() (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(m.dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * st.Bsize, nil
 }
 
 // dropLocked forgets an upload and removes its part; m.mu held.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ func shaHex(b []byte) string {
 
 func newTestStore(t *testing.T, dir string, now func() time.Time) *modelStore {
 	t.Helper()
-	m, err := openModelStore(dir, 1<<30, now, nil)
+	m, err := openModelStore(dir, 1<<50, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestModelStoreParts(t *testing.T) {
 		size, off int64
 		data      []byte
 	}{
-		{"over the file cap", 2 << 30, 0, nil},
+		{"over the file cap", 2 << 50, 0, nil},
 		{"a part over the part cap", 64 << 20, 0, make([]byte, maxModelPart+1)},
 		{"a part past the end", size, size - 10, file[:20]},
 		{"a negative offset", size, -1, file[:20]},
@@ -59,6 +60,9 @@ func TestModelStoreParts(t *testing.T) {
 		if _, _, err := m.put(sha, bad.size, bad.off, bad.data); err == nil {
 			t.Fatalf("%s: taken", bad.name)
 		}
+	}
+	if _, _, err := m.put(shaHex([]byte("huge")), 1<<50, 0, file[:10]); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "free on this node's disk") {
+		t.Fatalf("a file larger than the free disk: %v", err)
 	}
 	if _, err := m.manifest(sha); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("served before complete: %v", err)

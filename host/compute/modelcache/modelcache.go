@@ -187,7 +187,8 @@ func (c *Cache) fetch(ctx context.Context, subnet, model, digest string) error {
 // fetchFile writes file sha of model's bundle to dst, range by range,
 // and verifies it; a file over maxSize bytes (0: any size) is refused
 // before its bytes are fetched. While the registry is still fetching the
-// file from its peers (UNAVAILABLE), it asks again until ctx ends.
+// file from its peers (UNAVAILABLE), or is unreachable or busy for a
+// moment, it asks again until ctx ends.
 func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst string, maxSize int64) error {
 	fail := func(err error) error { return fmt.Errorf("model %s file %s (%s): %w", model, rel, sha, err) }
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -199,7 +200,7 @@ func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst stri
 	var have, size int64 = 0, -1
 	for size < 0 || have < size {
 		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart})
-		if status.Code(err) == codes.Unavailable {
+		if c := status.Code(err); (c == codes.Unavailable || c == codes.ResourceExhausted || c == codes.Aborted || c == codes.DeadlineExceeded) && ctx.Err() == nil {
 			select {
 			case <-time.After(fetchRetry):
 				continue

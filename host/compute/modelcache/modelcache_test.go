@@ -30,14 +30,20 @@ import (
 )
 
 // counting wraps a registry client and counts file fetches; corrupt
-// flips a byte of every file it serves.
+// flips a byte of every file it serves; while unavailable is positive,
+// a call answers UNAVAILABLE (as a registry still fetching the file from
+// its peers) and counts it down.
 type counting struct {
 	pb.P2PRegistryServiceClient
-	files   atomic.Int32
-	corrupt bool
+	files       atomic.Int32
+	corrupt     bool
+	unavailable atomic.Int32
 }
 
 func (c *counting) GetModelFile(ctx context.Context, in *pb.ModelFileRef, opts ...grpc.CallOption) (*pb.ModelFile, error) {
+	if c.unavailable.Add(-1) >= 0 {
+		return nil, status.Error(codes.Unavailable, "registry: model file being fetched from peers")
+	}
 	c.files.Add(1)
 	f, err := c.P2PRegistryServiceClient.GetModelFile(ctx, in, opts...)
 	if err == nil && c.corrupt {
@@ -304,6 +310,7 @@ func TestLargeFile(t *testing.T) {
 	}
 
 	reg := &counting{P2PRegistryServiceClient: rc}
+	reg.unavailable.Store(1) // the registry is still fetching it: ask again
 	c, err := modelcache.New(t.TempDir(), 0, reg)
 	if err != nil {
 		t.Fatal(err)
