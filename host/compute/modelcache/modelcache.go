@@ -13,7 +13,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -22,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -181,32 +184,69 @@ func (c *Cache) fetch(ctx context.Context, subnet, model, digest string) error {
 	}
 	dst := filepath.Join(c.dir, digest)
 	_ = os.RemoveAll(dst) // a damaged copy
-	return os.Rename(tmp, dst)
+	if err := os.Rename(tmp, dst); err != nil {
+		return err
+	}
+	for _, sha := range append(slices.Collect(maps.Values(m.Files)), digest) {
+		_ = os.Remove(filepath.Join(c.dir, partsDir, sha))
+	}
+	return nil
 }
 
 // fetchFile writes file sha of model's bundle to dst, range by range,
 // and verifies it; a file over maxSize bytes (0: any size) is refused
-// before its bytes are fetched. While the registry is still fetching the
+// before its bytes are fetched. The bytes go first to .parts/<sha>, so a
+// fetch cut short (a crash, a stop, a lost registry) resumes where it
+// stopped, and files already whole are not fetched again, here or in
+// another process sharing the cache (a lock on the part file keeps them
+// apart). While the registry is still fetching the
 // file from its peers (UNAVAILABLE), or is unreachable or busy for a
 // moment, it asks again until ctx ends.
 func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst string, maxSize int64) error {
 	fail := func(err error) error { return fmt.Errorf("model %s file %s (%s): %w", model, rel, sha, err) }
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	parts := filepath.Join(c.dir, partsDir)
+	if err := os.MkdirAll(parts, 0o755); err != nil {
 		return err
+	}
+	p := filepath.Join(parts, sha)
+	f, err := openLocked(ctx, p)
+	if err != nil {
+		return fail(err)
 	}
 	defer f.Close()
 	h := sha256.New()
-	var have, size int64 = 0, -1
+	have, err := io.Copy(h, f) // what a fetch cut short left
+	if err != nil {
+		return err
+	}
+	restart := func() error {
+		h.Reset()
+		have = 0
+		if err := f.Truncate(0); err != nil {
+			return err
+		}
+		_, err := f.Seek(0, io.SeekStart)
+		return err
+	}
+	resumed := have > 0
+	var size int64 = -1
 	for size < 0 || have < size {
 		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart})
-		if c := status.Code(err); (c == codes.Unavailable || c == codes.ResourceExhausted || c == codes.Aborted || c == codes.DeadlineExceeded) && ctx.Err() == nil {
+		if code := status.Code(err); (code == codes.Unavailable || code == codes.ResourceExhausted || code == codes.Aborted || code == codes.DeadlineExceeded) && ctx.Err() == nil {
 			select {
 			case <-time.After(fetchRetry):
 				continue
 			case <-ctx.Done():
 				return fail(fmt.Errorf("%w (last: %v)", ctx.Err(), err))
 			}
+		}
+		if status.Code(err) == codes.InvalidArgument && resumed && size < 0 {
+			// The part kept is longer than the file: not its start.
+			if err := restart(); err != nil {
+				return err
+			}
+			resumed = false
+			continue
 		}
 		if err != nil {
 			return fail(err)
@@ -226,11 +266,59 @@ func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst stri
 		if c.Progress != nil {
 			c.Progress(model, rel, have, size)
 		}
+		if have == size && hex.EncodeToString(h.Sum(nil)) != sha {
+			if err := restart(); err != nil {
+				return err
+			}
+			if !resumed {
+				return fail(errors.New("the registry sent other bytes"))
+			}
+			resumed, size = false, -1 // the kept part was not the file's start: once more from the first byte
+		}
 	}
-	if hex.EncodeToString(h.Sum(nil)) != sha {
-		return fail(errors.New("the registry sent other bytes"))
+	if err := f.Sync(); err != nil {
+		return err
 	}
-	return f.Close()
+	// The part stays until the whole bundle is in place (fetch removes
+	// it): a later file failing does not cost this one again.
+	return os.Link(p, dst)
+}
+
+// partsDir holds files being fetched, by sha256, in the cache directory.
+const partsDir = ".parts"
+
+// openLocked opens (creating) the part file at p with an exclusive lock,
+// waiting for another holder until ctx ends. A file the holder finished
+// and moved away meanwhile is not p any more: it opens p again.
+func openLocked(ctx context.Context, p string) (*os.File, error) {
+	for {
+		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+			if !errors.Is(err, unix.EWOULDBLOCK) {
+				break
+			}
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-ctx.Done():
+				f.Close()
+				return nil, fmt.Errorf("another fetch of the same file holds it: %w", ctx.Err())
+			}
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(p)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+	}
 }
 
 // evict removes the bundles not in use that are unused for longer than
@@ -260,6 +348,9 @@ func (c *Cache) evict() error {
 			if strings.HasPrefix(e.Name(), ".fetch-") && time.Since(info.ModTime()) > abandoned {
 				_ = os.RemoveAll(filepath.Join(c.dir, e.Name())) // a fetch a crash cut short
 			}
+			if e.Name() == partsDir {
+				c.dropAbandonedParts()
+			}
 			continue
 		}
 		size := dirSize(filepath.Join(c.dir, e.Name()))
@@ -284,6 +375,20 @@ func (c *Cache) evict() error {
 		total -= b.size
 	}
 	return nil
+}
+
+// dropAbandonedParts removes parts no fetch has written for a day.
+func (c *Cache) dropAbandonedParts() {
+	dir := filepath.Join(c.dir, partsDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > abandoned {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func dirSize(dir string) int64 {

@@ -38,13 +38,16 @@ type counting struct {
 	files       atomic.Int32
 	corrupt     bool
 	unavailable atomic.Int32
+	failAt      atomic.Int32 // if positive, the call with this count fails
 }
 
 func (c *counting) GetModelFile(ctx context.Context, in *pb.ModelFileRef, opts ...grpc.CallOption) (*pb.ModelFile, error) {
 	if c.unavailable.Add(-1) >= 0 {
 		return nil, status.Error(codes.Unavailable, "registry: model file being fetched from peers")
 	}
-	c.files.Add(1)
+	if n := c.files.Add(1); n == c.failAt.Load() {
+		return nil, status.Error(codes.Internal, "the registry broke off")
+	}
 	f, err := c.P2PRegistryServiceClient.GetModelFile(ctx, in, opts...)
 	if err == nil && c.corrupt {
 		f.Data[len(f.Data)/2] ^= 1
@@ -311,16 +314,30 @@ func TestLargeFile(t *testing.T) {
 
 	reg := &counting{P2PRegistryServiceClient: rc}
 	reg.unavailable.Store(1) // the registry is still fetching it: ask again
-	c, err := modelcache.New(t.TempDir(), 0, reg)
+	cacheDir := t.TempDir()
+	c, err := modelcache.New(cacheDir, 0, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var last int64
+	var start, last int64 = -1, 0
 	c.Progress = func(model, file string, have, size int64) {
 		if file == "weights.bin" {
+			if start < 0 {
+				start = have
+			}
 			last = have
 		}
 	}
+	// A fetch cut short after two ranges of the weights (the manifest and
+	// prefix.txt may come first: at most 4 calls), then one that resumes.
+	reg.failAt.Store(5)
+	if _, _, err := c.Get(ctx, sub.Id, "echo"); status.Code(err) != codes.Internal {
+		t.Fatalf("the fetch that broke off: %v", err)
+	}
+	reg.failAt.Store(0)
+	kept := last
+	start = -1
+	before := reg.files.Load()
 	got, release, err := c.Get(ctx, sub.Id, "echo")
 	if err != nil {
 		t.Fatal(err)
@@ -330,8 +347,16 @@ func TestLargeFile(t *testing.T) {
 	if err != nil || !bytes.Equal(data, weights) || last != int64(len(weights)) {
 		t.Fatalf("weights: %d bytes (progress %d), %v", len(data), last, err)
 	}
-	// The manifest, prefix.txt, and the weights in 5 ranges of 8 MiB.
-	if k := reg.files.Load(); k != 7 {
-		t.Fatalf("%d GetModelFile calls, want 7", k)
+	if kept == 0 || start != kept+8<<20 {
+		t.Fatalf("the second fetch started with %d bytes of the weights, want %d kept + 8 MiB", start, kept)
+	}
+	// The second fetch: one call for each file already whole (the
+	// manifest, maybe prefix.txt), prefix.txt if it was not, and the
+	// weights' ranges not kept.
+	if k, want := reg.files.Load()-before, 2+int32((int64(len(weights))-kept)/(8<<20)); k != want {
+		t.Fatalf("%d GetModelFile calls the second time, want %d", k, want)
+	}
+	if parts, _ := os.ReadDir(filepath.Join(cacheDir, ".parts")); len(parts) != 0 {
+		t.Fatalf("%d parts left once the bundle is in place", len(parts))
 	}
 }
