@@ -209,7 +209,7 @@ func (n *Node) fetchFileFrom(ctx context.Context, p peer.AddrInfo, hash Hash, pa
 	}
 	defer f.Close()
 	h := sha256.New()
-	have, err := io.Copy(h, f) // the part already here, leaving f at its end
+	have, err := hashPrefix(ctx, f, h) // the part already here, leaving f at its end
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func (n *Node) fetchRange(ctx context.Context, p peer.AddrInfo, hash Hash, f *os
 	if size > uint64(maxSize) {
 		return fmt.Errorf("blob %s from %s: %d bytes, limit %d: %w", hash, p.ID, size, maxSize, ErrTooLarge)
 	}
-	w := io.MultiWriter(f, h)
+	var w io.Writer = &rateWriter{w: io.MultiWriter(f, h), start: time.Now()}
 	if progress != nil {
 		w = &progressWriter{w: w, have: have, size: int64(size), f: progress}
 		progress(have, int64(size))
@@ -328,6 +328,52 @@ type appendWriter struct{ buf []byte }
 func (w *appendWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	return len(p), nil
+}
+
+// hashPrefix hashes f from its start to its end into h, leaving f at its
+// end, and stops when ctx ends (a prefix can be gigabytes).
+func hashPrefix(ctx context.Context, f *os.File, h hash.Hash) (int64, error) {
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := io.CopyN(h, f, 16<<20)
+		n += k
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// A provider slower than minRate on average, once minRateAfter has
+// passed, is left for the next: the idle deadline alone would let one
+// trickling a chunk at a time hold a large fetch for weeks.
+const (
+	minRate      = 256 << 10 // bytes a second
+	minRateAfter = time.Minute
+)
+
+// errTooSlow is a provider below minRate.
+var errTooSlow = errors.New("p2p: blob provider too slow")
+
+// rateWriter fails once the bytes through it fall below minRate.
+type rateWriter struct {
+	w     io.Writer
+	start time.Time
+	n     int64
+}
+
+func (w *rateWriter) Write(p []byte) (int, error) {
+	k, err := w.w.Write(p)
+	w.n += int64(k)
+	if d := time.Since(w.start); err == nil && d > minRateAfter && float64(w.n) < minRate*d.Seconds() {
+		err = fmt.Errorf("%w: %d bytes in %s", errTooSlow, w.n, d.Round(time.Second))
+	}
+	return k, err
 }
 
 // progressWriter reports the bytes written so far.

@@ -100,7 +100,8 @@ type DaemonConfig struct {
 	NoSpeculation bool
 	// Retention is how long an ended request's record stays in the
 	// ledger (its result and idempotency key go after 24 hours); later
-	// its status is NotFound. Default 30 days.
+	// its status is what the escrow says (settled or refunded). Default
+	// 30 days.
 	Retention    time.Duration
 	Retries      int           // tries of a validation, settlement or dispatch before the request is refunded; default 6
 	RetryBackoff time.Duration // first backoff between tries, doubling up to 15s; default 500ms
@@ -254,6 +255,7 @@ type Daemon struct {
 	headAt time.Time // when it was read
 
 	httpLimit, grpcLimit *limiter
+	chainLookups         *limiter // status answered from the escrow, all callers together
 
 	promReg *prometheus.Registry
 	metrics *metrics
@@ -296,6 +298,8 @@ func Start(ctx context.Context, cfg DaemonConfig) (_ *Daemon, err error) {
 		running: map[common.Hash]bool{}, again: map[common.Hash]bool{}, served: make(chan error, 2),
 		httpLimit: newLimiter(cfg.HTTPInferencePerMinute, time.Minute),
 		grpcLimit: newLimiter(cfg.GRPCSubmitPerMinute, time.Minute),
+		// Status of requests held elsewhere costs a chain read each.
+		chainLookups: newLimiter(chainLookupsPerMinute, time.Minute),
 	}
 	d.promReg = cfg.Metrics
 	d.metrics = newMetrics(cfg.Metrics)

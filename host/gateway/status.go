@@ -133,11 +133,19 @@ func (d *Daemon) getStatus(ctx context.Context, ref *pb.TaskRef) (*pb.InferenceT
 	return d.status(rec), nil
 }
 
+// chainLookupsPerMinute bounds the status reads answered from the escrow
+// (an eth_call each), for all callers together.
+const chainLookupsPerMinute = 6000
+
 // chainStatus is the status of a request this gateway does not hold, as
 // the escrow has it: PAID while its deposit is held (naming the gateway
 // that holds it, and when anyone may refund it), SETTLED or REFUNDED once
 // it ended. The result itself is only at the request's gateway.
 func (d *Daemon) chainStatus(ctx context.Context, id common.Hash) (*pb.InferenceTaskStatus, error) {
+	if wait, ok := d.chainLookups.allow("", time.Now()); !ok {
+		return nil, fmt.Errorf("%w: %s is not held by this gateway, and more than %d such lookups a minute reach the chain: retry in %s",
+			ErrRateLimited, id.Hex(), chainLookupsPerMinute, wait.Round(time.Second))
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	rs, err := d.contracts.Request(ctx, id)

@@ -61,9 +61,9 @@ func PushModelFile(ctx context.Context, rc ModelFileUploader, subnet, model, pat
 		}
 		next, perr := part(have, buf[:n])
 		if status.Code(perr) == codes.FailedPrecondition {
-			// Another upload of the same file may have moved on: go on
-			// from where it is, if it moved.
-			if now, aerr := part(0, nil); aerr == nil && (now.Complete || now.Received > st.Received) {
+			// Another upload of the same file may have moved on (or the
+			// node dropped an idle one): go on from where it is now.
+			if now, aerr := part(0, nil); aerr == nil && (now.Complete || now.Received != st.Received) {
 				st = now
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 // (modelstore.go), takes them from anyone in parts (the hashes decide what
 // belongs), serves ranges of them to compute nodes and whole files to
 // peers, and fetches what it lacks from peers by hash.
+
+// maxFetches bounds the model files fetched from peers at once.
+const maxFetches = 8
 
 // bundleFiles is the part of a bundle manifest this node reads.
 type bundleFiles struct {
@@ -53,28 +57,56 @@ func (r *Node) wantsModelFile(ctx context.Context, subnet, model, sha string) er
 	if r.files == nil {
 		return fmt.Errorf("%w: this node keeps no model files", ErrNoPluginStore)
 	}
-	raw, err := r.files.manifest(d.ManifestSha256)
-	if errors.Is(err, fs.ErrNotExist) && r.net != nil && r.replCtx != nil {
-		if err = r.awaitFetch(ctx, d.ManifestSha256); err == nil {
-			raw, err = r.files.manifest(d.ManifestSha256)
-		}
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w: model %s's manifest %s is not here yet: upload it first", ErrUnknownModel, model, d.ManifestSha256)
-	}
+	files, err := r.bundleFiles(ctx, model, d.ManifestSha256)
 	if err != nil {
 		return err
 	}
-	var m bundleFiles
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("%w: model %s's manifest: %v", ErrBadRequest, model, err)
+	if _, ok := files[sha]; !ok {
+		return fmt.Errorf("%w: %s is not a file of model %s's bundle", ErrUnknownModel, sha, model)
 	}
-	for _, h := range m.Files {
-		if h == sha {
-			return nil
+	return nil
+}
+
+// maxManifestCache bounds the parsed manifests kept.
+const maxManifestCache = 256
+
+// bundleFiles is the set of file hashes a bundle manifest lists, read
+// (and fetched from peers if need be) once: a manifest is named by its
+// hash, so it never changes.
+func (r *Node) bundleFiles(ctx context.Context, model, manifest string) (map[string]struct{}, error) {
+	r.manifestMu.Lock()
+	files, ok := r.manifests[manifest]
+	r.manifestMu.Unlock()
+	if ok {
+		return files, nil
+	}
+	raw, err := r.files.manifest(manifest)
+	if errors.Is(err, fs.ErrNotExist) && r.net != nil && r.replCtx != nil {
+		if err = r.awaitFetch(ctx, manifest); err == nil {
+			raw, err = r.files.manifest(manifest)
 		}
 	}
-	return fmt.Errorf("%w: %s is not a file of model %s's bundle", ErrUnknownModel, sha, model)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: model %s's manifest %s is not here yet: upload it first", ErrUnknownModel, model, manifest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m bundleFiles
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: model %s's manifest: %v", ErrBadRequest, model, err)
+	}
+	files = make(map[string]struct{}, len(m.Files))
+	for _, h := range m.Files {
+		files[h] = struct{}{}
+	}
+	r.manifestMu.Lock()
+	if len(r.manifests) >= maxManifestCache {
+		clear(r.manifests)
+	}
+	r.manifests[manifest] = files
+	r.manifestMu.Unlock()
+	return files, nil
 }
 
 // UploadModelFile stores a part of a file of a registered model's bundle
@@ -166,7 +198,10 @@ func (r *Node) GetModelFile(ctx context.Context, ref *pb.ModelFileRef) (*pb.Mode
 // waits for it up to Config.ModelFetchWait; then ErrFetching, with the
 // progress.
 func (r *Node) awaitFetch(ctx context.Context, sha string) error {
-	job := r.fetchModelFile(sha)
+	job, err := r.fetchModelFile(sha)
+	if err != nil {
+		return err
+	}
 	wait := time.NewTimer(r.cfg.ModelFetchWait)
 	defer wait.Stop()
 	select {
@@ -176,7 +211,10 @@ func (r *Node) awaitFetch(ctx context.Context, sha string) error {
 		}
 		return nil
 	case <-wait.C:
-		return fmt.Errorf("%w: %s: %d of %d bytes so far; ask again", ErrFetching, sha, job.have.Load(), job.size.Load())
+		if size := job.size.Load(); size > 0 {
+			return fmt.Errorf("%w: %s: %d of %d bytes so far; ask again", ErrFetching, sha, job.have.Load(), size)
+		}
+		return fmt.Errorf("%w: %s: looking for peers that have it; ask again", ErrFetching, sha)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -185,21 +223,35 @@ func (r *Node) awaitFetch(ctx context.Context, sha string) error {
 // fetchModelFile starts fetching sha from peers, or joins the fetch under
 // way. The fetch outlives the call that started it (until replication
 // stops), and resumes from what an earlier, broken one left.
-func (r *Node) fetchModelFile(sha string) *modelFetch {
+func (r *Node) fetchModelFile(sha string) (*modelFetch, error) {
 	r.fetchMu.Lock()
 	defer r.fetchMu.Unlock()
 	if job, ok := r.fetches[sha]; ok {
-		return job
+		return job, nil
+	}
+	if len(r.fetches) >= maxFetches {
+		return nil, fmt.Errorf("%w: %d model files being fetched from peers; try again later", ErrBusy, len(r.fetches))
+	}
+	// No larger than the disk can hold beside what is there.
+	limit := r.cfg.MaxModelFile
+	if free, err := r.files.free(); err == nil {
+		limit = min(limit, free-freeMargin)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("%w: no disk left for model files", ErrBusy)
 	}
 	job := &modelFetch{done: make(chan struct{})}
 	r.fetches[sha] = job
 	var h p2p.Hash
 	b, _ := hex.DecodeString(sha)
 	copy(h[:], b)
+	path := r.files.fetchPath(sha)
+	now := time.Now()
+	_ = os.Chtimes(path, now, now) // a part resumed: not idle, whatever prune thinks
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
-		err := r.net.FetchBlobFile(r.replCtx, h, r.files.fetchPath(sha), r.cfg.MaxModelFile, func(have, size int64) {
+		err := r.net.FetchBlobFile(r.replCtx, h, path, limit, func(have, size int64) {
 			job.have.Store(have)
 			job.size.Store(size)
 		})
@@ -215,5 +267,5 @@ func (r *Node) fetchModelFile(sha string) *modelFetch {
 		job.err = err
 		close(job.done)
 	}()
-	return job
+	return job, nil
 }

@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -40,17 +40,18 @@ type modelStore struct {
 	added   func(sha string) // a file became complete (to announce it)
 
 	mu     sync.Mutex
-	stages map[string]*stage // sha -> upload in progress
+	stages map[string]*stage // stageKey -> upload in progress
 }
 
-// stage is an upload in progress.
+// stage is an upload in progress. mu orders its writes; the table's lock
+// (modelStore.mu) reads only the atomics, so it never waits on a write.
 type stage struct {
 	mu      sync.Mutex
 	size    int64
-	have    int64
-	h       hash.Hash // of the bytes staged; nil until read back from disk
-	touched time.Time
-	gone    bool // completed or dropped; a holder starts again
+	h       hash.Hash    // of the bytes staged; nil until read back from disk
+	have    atomic.Int64 // bytes staged
+	touched atomic.Int64 // unix ns of the last part
+	gone    atomic.Bool  // completed or dropped; a holder starts again
 }
 
 func openModelStore(dir string, maxFile int64, now func() time.Time, added func(string)) (*modelStore, error) {
@@ -63,7 +64,7 @@ func openModelStore(dir string, maxFile int64, now func() time.Time, added func(
 func (m *modelStore) path(sha string) string { return filepath.Join(m.dir, sha) }
 
 func (m *modelStore) stagePath(sha string, size int64) string {
-	return filepath.Join(m.dir, ".staging", sha+"."+strconv.FormatInt(size, 10))
+	return filepath.Join(m.dir, ".staging", stageKey(sha, size))
 }
 
 // fetchPath is where a fetch from peers writes sha; adopt moves it in.
@@ -114,28 +115,44 @@ func (m *modelStore) manifest(sha string) ([]byte, error) {
 
 // put stages an upload's part of size bytes at off and returns how much
 // of the file is staged and whether it is complete (verified and in
-// place). A part with no data only asks; a part at off 0 declaring another
-// size than the one staged starts the upload again.
+// place). A part with no data only asks, and stages nothing. Uploads
+// declaring different sizes for one sha are staged apart (only one can
+// verify), so a wrong declaration cannot erase another's progress.
 func (m *modelStore) put(sha string, size, off int64, data []byte) (int64, bool, error) {
 	switch {
 	case size < 0 || size > m.maxFile:
 		return 0, false, fmt.Errorf("%w: a model file of %d bytes (at most %d)", ErrBadRequest, size, m.maxFile)
 	case len(data) > maxModelPart:
 		return 0, false, fmt.Errorf("%w: a part of %d bytes (at most %d)", ErrBadRequest, len(data), maxModelPart)
-	case off < 0 || off+int64(len(data)) > size:
+	case off < 0 || off > size-int64(len(data)):
 		return 0, false, fmt.Errorf("%w: a part of %d bytes at %d of a %d-byte file", ErrBadRequest, len(data), off, size)
 	}
+	key := stageKey(sha, size)
 	for {
 		if fi, err := os.Stat(m.path(sha)); err == nil {
 			return fi.Size(), true, nil
 		}
-		st, err := m.stage(sha, size, off)
+		have := m.staged(key, size)
+		if fi, err := os.Stat(m.path(sha)); err == nil { // completed meanwhile
+			return fi.Size(), true, nil
+		}
+		switch {
+		case len(data) == 0 && size > 0 && have < size:
+			return have, false, nil
+		case len(data) > 0 && off != have:
+			// Refused before it takes an upload's slot.
+			return have, false, fmt.Errorf("%w: a part at offset %d, but %d bytes of %s are staged: send from there", ErrPartOrder, off, have, sha)
+		}
+		// A part where the staged bytes end, or all of it staged: a
+		// completion under way (wait for it) or one a crash cut short
+		// (finish it).
+		st, err := m.stage(key, size)
 		if err != nil {
 			return 0, false, err
 		}
 		have, done, err := m.putPart(st, sha, off, data)
 		if done || err != nil {
-			m.forget(sha, st)
+			m.forget(key, st)
 		}
 		if errors.Is(err, errStageGone) {
 			continue // completed or dropped meanwhile: look again
@@ -144,47 +161,65 @@ func (m *modelStore) put(sha string, size, off int64, data []byte) (int64, bool,
 	}
 }
 
+// stageKey names an upload: the file's sha256 and its declared size, as
+// its part's file name in .staging.
+func stageKey(sha string, size int64) string { return sha + "." + strconv.FormatInt(size, 10) }
+
+// staged is how much of an upload is staged, without starting one: what
+// the table says, or after a restart the part's length on disk.
+func (m *modelStore) staged(key string, size int64) int64 {
+	m.mu.Lock()
+	st, ok := m.stages[key]
+	m.mu.Unlock()
+	if ok && !st.gone.Load() {
+		return st.have.Load()
+	}
+	if fi, err := os.Stat(filepath.Join(m.dir, ".staging", key)); err == nil && fi.Size() <= size {
+		return fi.Size()
+	}
+	return 0
+}
+
 // forget removes an ended upload from the table, if still there.
-func (m *modelStore) forget(sha string, st *stage) {
+func (m *modelStore) forget(key string, st *stage) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st.mu.Lock()
-	gone := st.gone
-	st.mu.Unlock()
-	if gone && m.stages[sha] == st {
-		delete(m.stages, sha)
+	if st.gone.Load() && m.stages[key] == st {
+		delete(m.stages, key)
 	}
 }
 
 var errStageGone = errors.New("stage gone")
 
-// stage returns sha's upload in progress, or starts one.
-func (m *modelStore) stage(sha string, size, off int64) (*stage, error) {
+// freeMargin is disk space uploads leave to everything else (the state
+// file, fetches, logs).
+const freeMargin = 1 << 30
+
+// stage returns the upload in progress under key, or starts one if there
+// is room: at most maxStages at once, and what all of them still need
+// must fit on the disk with freeMargin to spare. Nothing here waits for a
+// stage's own lock (that is held through long writes and hashing).
+func (m *modelStore) stage(key string, size int64) (*stage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st, ok := m.stages[sha]
-	if ok {
-		st.mu.Lock()
-		ok = !st.gone
-		st.mu.Unlock()
+	if st, ok := m.stages[key]; ok && !st.gone.Load() {
+		return st, nil
 	}
-	if ok && st.size != size {
-		if off != 0 {
-			return nil, fmt.Errorf("%w: %s is being uploaded as %d bytes, not %d (a part at offset 0 starts again)", ErrPartOrder, sha, st.size, size)
-		}
-		m.dropLocked(sha, st)
-		ok = false
+	if len(m.stages) >= maxStages {
+		return nil, fmt.Errorf("%w: %d model file uploads in progress; try again later", ErrBusy, len(m.stages))
 	}
-	if !ok {
-		if len(m.stages) >= maxStages {
-			return nil, fmt.Errorf("%w: %d model file uploads in progress; try again later", ErrBusy, len(m.stages))
+	if free, err := m.free(); err == nil {
+		need := size
+		for _, st := range m.stages {
+			need += st.size - st.have.Load()
 		}
-		if free, err := m.free(); err == nil && free < size {
-			return nil, fmt.Errorf("%w: a model file of %d bytes, and %d bytes free on this node's disk", ErrBusy, size, free)
+		if need > free-freeMargin {
+			return nil, fmt.Errorf("%w: model file uploads need %d bytes and this node's disk has %d free (%d kept for the rest)", ErrBusy, need, free, freeMargin)
 		}
-		st = &stage{size: size, touched: m.now()}
-		m.stages[sha] = st
 	}
+	st := &stage{size: size}
+	st.touched.Store(m.now().UnixNano())
+	m.stages[key] = st
 	return st, nil
 }
 
@@ -197,24 +232,23 @@ func (m *modelStore) free() (int64, error) {
 	return int64(st.Bavail) * st.Bsize, nil
 }
 
-// dropLocked forgets an upload and removes its part; m.mu held.
-func (m *modelStore) dropLocked(sha string, st *stage) {
-	delete(m.stages, sha)
-	st.mu.Lock()
-	st.gone = true
-	_ = os.Remove(m.stagePath(sha, st.size))
-	st.mu.Unlock()
+// dropLocked forgets an upload and removes its part; m.mu held. A write
+// under way ends in errStageGone or a failed rename, never in place.
+func (m *modelStore) dropLocked(key string, st *stage) {
+	delete(m.stages, key)
+	st.gone.Store(true)
+	_ = os.Remove(filepath.Join(m.dir, ".staging", key))
 }
 
 func (m *modelStore) putPart(st *stage, sha string, off int64, data []byte) (int64, bool, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.gone {
+	if st.gone.Load() {
 		return 0, false, errStageGone
 	}
 	p := m.stagePath(sha, st.size)
 	if fi, err := os.Stat(m.path(sha)); err == nil { // completed by an upload just ended
-		st.gone = true
+		st.gone.Store(true)
 		_ = os.Remove(p)
 		return fi.Size(), true, nil
 	}
@@ -236,25 +270,29 @@ func (m *modelStore) putPart(st *stage, sha string, off int64, data []byte) (int
 			h.Reset()
 			n = 0
 		}
-		st.h, st.have = h, n
+		st.h = h
+		st.have.Store(n)
 	}
-	st.touched = m.now()
+	st.touched.Store(m.now().UnixNano())
+	have := st.have.Load()
 	if len(data) > 0 {
-		if off != st.have {
-			return st.have, false, fmt.Errorf("%w: a part at offset %d, but %d bytes of %s are staged: send from there", ErrPartOrder, off, st.have, sha)
+		if off != have {
+			return have, false, fmt.Errorf("%w: a part at offset %d, but %d bytes of %s are staged: send from there", ErrPartOrder, off, have, sha)
 		}
 		if _, err := f.WriteAt(data, off); err != nil {
-			return st.have, false, err
+			return have, false, err
 		}
 		st.h.Write(data)
-		st.have += int64(len(data))
+		have += int64(len(data))
+		st.have.Store(have)
 	}
-	if st.have < st.size {
-		return st.have, false, nil
+	if have < st.size {
+		return have, false, nil
 	}
-	// Complete: verify, then move into place. The stage is gone after
-	// either (put forgets it: m.mu is not taken under st.mu).
-	st.gone = true
+	// Complete: verify, then move into place. The stage is gone once the
+	// file is in place or its part removed, not before: whoever sees it
+	// gone finds one or the other (put forgets it).
+	defer st.gone.Store(true)
 	if got := hex.EncodeToString(st.h.Sum(nil)); got != sha {
 		_ = os.Remove(p)
 		return 0, false, fmt.Errorf("%w: the %d bytes uploaded hash to %s, not %s; upload the file again", ErrBadRequest, st.size, got, sha)
@@ -305,17 +343,15 @@ func (m *modelStore) putWhole(sha string, data []byte) error {
 	return m.adoptFrom(p, sha)
 }
 
-// prune drops uploads untouched since before, and parts on disk no upload
-// or fetch has touched since (left by a restart).
+// prune drops uploads untouched since before, and parts on disk nothing
+// has written since (left by a restart, or by a fetch from peers that
+// ended; a fetch under way touches its part when it starts).
 func (m *modelStore) prune(before time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for sha, st := range m.stages {
-		st.mu.Lock()
-		idle := st.touched.Before(before)
-		st.mu.Unlock()
-		if idle {
-			m.dropLocked(sha, st)
+	for key, st := range m.stages {
+		if st.touched.Load() < before.UnixNano() {
+			m.dropLocked(key, st)
 		}
 	}
 	ents, err := os.ReadDir(filepath.Join(m.dir, ".staging"))
@@ -323,8 +359,7 @@ func (m *modelStore) prune(before time.Time) {
 		return
 	}
 	for _, e := range ents {
-		sha, _, _ := strings.Cut(e.Name(), ".")
-		if _, active := m.stages[sha]; active {
+		if _, active := m.stages[e.Name()]; active {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && fi.ModTime().Before(before) {
@@ -333,8 +368,8 @@ func (m *modelStore) prune(before time.Time) {
 	}
 }
 
-// staged is the number of uploads in progress.
-func (m *modelStore) staged() int {
+// uploads is the number of uploads in progress.
+func (m *modelStore) uploads() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.stages)

@@ -61,7 +61,7 @@ func TestModelStoreParts(t *testing.T) {
 			t.Fatalf("%s: taken", bad.name)
 		}
 	}
-	if _, _, err := m.put(shaHex([]byte("huge")), 1<<50, 0, file[:10]); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "free on this node's disk") {
+	if _, _, err := m.put(shaHex([]byte("huge")), 1<<50, 0, file[:10]); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "free (") {
 		t.Fatalf("a file larger than the free disk: %v", err)
 	}
 	if _, err := m.manifest(sha); !errors.Is(err, os.ErrNotExist) {
@@ -80,8 +80,8 @@ func TestModelStoreParts(t *testing.T) {
 	if have, done, err := m.put(sha, size, 0, nil); err != nil || have != size || !done {
 		t.Fatalf("asking after: %d %v %v", have, done, err)
 	}
-	if m.staged() != 0 {
-		t.Fatalf("%d uploads still staged", m.staged())
+	if m.uploads() != 0 {
+		t.Fatalf("%d uploads still staged", m.uploads())
 	}
 
 	// Bytes that are not the file's: refused at the end, and dropped.
@@ -93,16 +93,20 @@ func TestModelStoreParts(t *testing.T) {
 	if _, err := os.Stat(m.path(wrong)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("wrong bytes kept under the hash: %v", err)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(dir, ".staging")); len(ents) != 0 || m.staged() != 0 {
-		t.Fatalf("staging holds %d files, %d uploads", len(ents), m.staged())
+	if ents, _ := os.ReadDir(filepath.Join(dir, ".staging")); len(ents) != 0 || m.uploads() != 0 {
+		t.Fatalf("staging holds %d files, %d uploads", len(ents), m.uploads())
 	}
 
-	// A part at offset 0 declaring another size starts again.
+	// An upload declaring another size is staged apart: it cannot erase
+	// the first one's progress.
 	if _, _, err := m.put(wrong, 100, 0, other[:50]); err != nil {
 		t.Fatal(err)
 	}
 	if have, _, err := m.put(wrong, 200, 0, other[:10]); err != nil || have != 10 {
-		t.Fatalf("restart with another size: %d %v", have, err)
+		t.Fatalf("another size: %d %v", have, err)
+	}
+	if have, _, err := m.put(wrong, 100, 0, nil); err != nil || have != 50 {
+		t.Fatalf("the first upload after another size's: %d %v", have, err)
 	}
 
 	// An empty file, whole in one message.
@@ -148,6 +152,9 @@ func TestModelStoreLimits(t *testing.T) {
 	if _, _, err := m.put(shaHex([]byte("one more")), 10, 0, []byte{1}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("upload %d: %v, want ErrBusy", maxStages+1, err)
 	}
+	if have, done, err := m.put(shaHex([]byte("only asking")), 10, 0, nil); err != nil || have != 0 || done || m.uploads() != maxStages {
+		t.Fatalf("asking with every slot taken: %d %v %v, %d uploads", have, done, err, m.uploads())
+	}
 	orphan := filepath.Join(dir, ".staging", shaHex([]byte("orphan"))+".fetch")
 	if err := os.WriteFile(orphan, []byte("partial"), 0o644); err != nil {
 		t.Fatal(err)
@@ -158,8 +165,8 @@ func TestModelStoreLimits(t *testing.T) {
 	}
 	now = now.Add(stageIdle + time.Minute)
 	m.prune(now.Add(-stageIdle))
-	if ents, _ := os.ReadDir(filepath.Join(dir, ".staging")); len(ents) != 0 || m.staged() != 0 {
-		t.Fatalf("after prune: %d files, %d uploads", len(ents), m.staged())
+	if ents, _ := os.ReadDir(filepath.Join(dir, ".staging")); len(ents) != 0 || m.uploads() != 0 {
+		t.Fatalf("after prune: %d files, %d uploads", len(ents), m.uploads())
 	}
 	if _, _, err := m.put(shaHex([]byte("one more")), 10, 0, []byte{1}); err != nil {
 		t.Fatalf("after prune: %v", err)

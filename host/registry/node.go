@@ -48,19 +48,22 @@ type Node struct {
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
 
-	state    *state      // nil without Config.StatePath
-	files    *modelStore // nil without Config.ModelDir
-	fetchMu  sync.Mutex
-	fetches  map[string]*modelFetch // model files being fetched from peers, by sha256
-	bg       sync.WaitGroup         // background scoring and replication
-	publish  func(topic string, payload []byte)
-	batcher  *gossipBatcher  // reputation and mempool messages; set by Replicate
-	net      Network         // set by Replicate
-	finder   Finder          // set by Replicate
-	replCtx  context.Context // replication's lifetime
-	stopRepl context.CancelFunc
-	cancel   context.CancelFunc
-	done     chan struct{}
+	state   *state      // nil without Config.StatePath
+	files   *modelStore // nil without Config.ModelDir
+	fetchMu sync.Mutex
+	fetches map[string]*modelFetch // model files being fetched from peers, by sha256
+
+	manifestMu sync.Mutex
+	manifests  map[string]map[string]struct{} // bundle manifest sha256 -> the file hashes it lists
+	bg         sync.WaitGroup                 // background scoring and replication
+	publish    func(topic string, payload []byte)
+	batcher    *gossipBatcher  // reputation and mempool messages; set by Replicate
+	net        Network         // set by Replicate
+	finder     Finder          // set by Replicate
+	replCtx    context.Context // replication's lifetime
+	stopRepl   context.CancelFunc
+	cancel     context.CancelFunc
+	done       chan struct{}
 }
 
 // New returns a registry node; Close releases it.
@@ -78,10 +81,11 @@ func New(cfg Config) (*Node, error) {
 		witness: newWitness(func(v common.Address, s chain.SignedCompletion) bool {
 			return checkSigner(cfg.Domain.Digest(s.Message.StructHash()).Bytes(), s.Signature, v) == nil
 		}),
-		models:  map[[2]string]*pb.ModelDescriptor{},
-		conns:   map[string]*grpc.ClientConn{},
-		fetches: map[string]*modelFetch{},
-		done:    make(chan struct{}),
+		models:    map[[2]string]*pb.ModelDescriptor{},
+		conns:     map[string]*grpc.ClientConn{},
+		fetches:   map[string]*modelFetch{},
+		manifests: map[string]map[string]struct{}{},
+		done:      make(chan struct{}),
 	}
 	r.blobs.r = r
 	r.metrics = newMetrics(r, cfg.Metrics)

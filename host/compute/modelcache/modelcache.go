@@ -183,9 +183,12 @@ func (c *Cache) fetch(ctx context.Context, subnet, model, digest string) error {
 		}
 	}
 	dst := filepath.Join(c.dir, digest)
-	_ = os.RemoveAll(dst) // a damaged copy
-	if err := os.Rename(tmp, dst); err != nil {
-		return err
+	// Another Get may have put it in place meanwhile, and may hold it.
+	if b, err := worker.LoadBundle(dst); err != nil || b.Digest != digest {
+		_ = os.RemoveAll(dst) // a damaged copy
+		if err := os.Rename(tmp, dst); err != nil {
+			return err
+		}
 	}
 	for _, sha := range append(slices.Collect(maps.Values(m.Files)), digest) {
 		_ = os.Remove(filepath.Join(c.dir, partsDir, sha))
@@ -231,7 +234,8 @@ func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst stri
 	resumed := have > 0
 	var size int64 = -1
 	for size < 0 || have < size {
-		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart})
+		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart},
+			grpc.MaxCallRecvMsgSize(fetchPart+(1<<20)))
 		if code := status.Code(err); (code == codes.Unavailable || code == codes.ResourceExhausted || code == codes.Aborted || code == codes.DeadlineExceeded) && ctx.Err() == nil {
 			select {
 			case <-time.After(fetchRetry):
