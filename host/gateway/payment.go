@@ -253,17 +253,19 @@ const sweepInterval = time.Hour
 // requests ended longer ago than the key TTL and the records of those
 // ended longer ago than the retention.
 func (d *Daemon) sweepLedger() {
-	keys, err := d.ledger.Sweep()
-	if err != nil {
-		d.log.Error("ledger sweep", "err", err)
+	keys, sweepErr := d.ledger.Sweep()
+	if sweepErr != nil {
+		d.log.Error("ledger sweep", "err", sweepErr)
 	}
 	pruned, err := d.ledger.Prune()
 	if err != nil {
 		d.log.Error("ledger prune", "err", err)
 	}
-	forgotten, err := d.ledger.Forget()
-	if err != nil {
-		d.log.Error("ledger forget", "err", err)
+	forgotten := 0
+	if sweepErr == nil { // else keys may still point at records Forget would drop
+		if forgotten, err = d.ledger.Forget(); err != nil {
+			d.log.Error("ledger forget", "err", err)
+		}
 	}
 	if keys > 0 || pruned > 0 || forgotten > 0 {
 		d.log.Info("ledger swept", "idempotency_keys", keys, "requests_pruned", pruned, "requests_forgotten", forgotten)
