@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,7 +150,7 @@ func running(procs []*Proc) int {
 
 // WaitGateway waits until the gateway answers and has a task stream open
 // from exactly the compute nodes that run (a paused one counts), for
-// every model: after the gateway or a compute node started again, or a
+// every model the devnet started with: after the gateway or a compute node started again, or a
 // compute node died.
 func (n *Net) WaitGateway(ctx context.Context) error {
 	conn, err := grpc.NewClient(n.GatewayAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -171,6 +172,9 @@ func (n *Net) WaitGateway(ctx context.Context) error {
 			why = fmt.Sprintf("%d of %d models served", len(m.Models), len(n.Models))
 		default:
 			for _, sm := range m.Models {
+				if !slices.Contains(n.Models, sm.Model.GetId()) {
+					continue // added to the subnet since, served by whichever nodes were asked to
+				}
 				if int(sm.ComputeNodes) != want {
 					why = fmt.Sprintf("model %s has %d of %d compute nodes", sm.Model.GetId(), sm.ComputeNodes, want)
 				}

@@ -1,12 +1,17 @@
 // Package workertest helps tests that run real model workers: it finds the
 // shipped model store and worker sources in this repository, skips a test
 // (saying why) when the Python side is not installed, and records the
-// processes a pool starts so a test can kill them or check they are gone.
+// processes a pool starts so a test can kill them or check they are gone;
+// and it writes large bundles for tests that move them.
 package workertest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,4 +142,50 @@ func Running(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+// BigEcho writes to into a bundle of the trivial echo model (testdata/echo)
+// named name, with weights.bin: size bytes of random data it lists and
+// does not read, so that moving the bundle moves a large file. It returns
+// the bundle, loaded and verified.
+func BigEcho(tb testing.TB, into, name string, size int) *worker.Bundle {
+	tb.Helper()
+	echo := filepath.Join(dir(), "testdata", "echo")
+	raw, err := os.ReadFile(filepath.Join(echo, worker.ManifestFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		tb.Fatal(err)
+	}
+	weights := make([]byte, size)
+	_, _ = rand.NewChaCha8([32]byte{byte(size), byte(size >> 8), byte(size >> 16)}).Read(weights)
+	sum := sha256.Sum256(weights)
+	files := m["files"].(map[string]any)
+	write := func(rel string, data []byte) {
+		if err := os.WriteFile(filepath.Join(into, rel), data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for rel := range files {
+		data, err := os.ReadFile(filepath.Join(echo, rel))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		write(rel, data)
+	}
+	files["weights.bin"] = hex.EncodeToString(sum[:])
+	write("weights.bin", weights)
+	m["name"] = name
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	write(worker.ManifestFile, out)
+	b, err := worker.LoadBundle(into)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/gpu/worker"
+	"github.com/ncn-network/ncn/gpu/worker/workertest"
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/compute/modelcache"
 	"github.com/ncn-network/ncn/host/registry"
@@ -226,42 +225,13 @@ func TestLargeFile(t *testing.T) {
 	rc := pb.NewP2PRegistryServiceClient(conn)
 
 	// The echo bundle with 40 MiB of weights it does not read.
-	_, here, _, _ := runtime.Caller(0)
-	echo, err := worker.LoadBundle(filepath.Join(filepath.Dir(here), "..", "..", "..", "gpu", "worker", "testdata", "echo"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	weights := make([]byte, 40<<20)
-	_, _ = rand.NewChaCha8([32]byte{7}).Read(weights)
+	b := workertest.BigEcho(t, dir, "echo", 40<<20)
+	weights, err := os.ReadFile(filepath.Join(dir, "weights.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum := sha256.Sum256(weights)
-	files := map[string][]byte{"weights.bin": weights}
-	raw, err := os.ReadFile(filepath.Join(echo.Dir, worker.ManifestFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	m["files"].(map[string]any)["weights.bin"] = hex.EncodeToString(sum[:])
-	for rel := range echo.Manifest.Files {
-		if files[rel], err = os.ReadFile(filepath.Join(echo.Dir, rel)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if files[worker.ManifestFile], err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	for rel, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := worker.LoadBundle(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	owner, _ := crypto.GenerateKey()
 	s, _ := registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "large", Seq: 1, Models: []string{"echo"}})
@@ -299,7 +269,7 @@ func TestLargeFile(t *testing.T) {
 	if len(seen) != 5 || seen[0] != 13<<20 || seen[4] != int64(len(weights)) {
 		t.Fatalf("the upload resumed with parts ending at %v, want 5 parts from 13 MiB to 40 MiB", seen)
 	}
-	for rel := range echo.Manifest.Files {
+	for rel := range b.Manifest.Files {
 		if _, err := registry.PushModelFile(ctx, rc, sub.Id, "echo", filepath.Join(dir, rel), nil); err != nil {
 			t.Fatal(err)
 		}
