@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/chain"
 	"github.com/ncn-network/ncn/gpu"
@@ -256,6 +257,13 @@ func fetchModels(ctx context.Context, registryAddr, subnet string, ids []string,
 		}
 	}
 	cache.TTL = ttl
+	var lastWait time.Time
+	cache.Waiting = func(model, file string, why error) {
+		if time.Since(lastWait) >= 10*time.Second {
+			lastWait = time.Now()
+			fmt.Fprintf(e.stderr, "ncn compute: model %s: %s: waiting (%s)\n", model, file, status.Convert(why).Message())
+		}
+	}
 	var last time.Time
 	cache.Progress = func(model, file string, have, size int64) {
 		if have == size || time.Since(last) >= 5*time.Second {

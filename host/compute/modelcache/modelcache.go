@@ -55,6 +55,10 @@ type Cache struct {
 	// TTL, if set before the first Get, is how long a bundle no one has
 	// asked for stays on disk, budget or not.
 	TTL time.Duration
+	// Waiting, if set before the first Get, hears why a file's fetch
+	// waits before asking again (the registry fetching it from its peers,
+	// with its progress; the registry unreachable).
+	Waiting func(model, file string, why error)
 
 	mu    sync.Mutex
 	inUse map[string]int // digest -> holders
@@ -237,6 +241,9 @@ func (c *Cache) fetchFile(ctx context.Context, subnet, model, rel, sha, dst stri
 		part, err := c.reg.GetModelFile(ctx, &pb.ModelFileRef{Subnet: subnet, Model: model, Sha256: sha, Offset: uint64(have), Limit: fetchPart},
 			grpc.MaxCallRecvMsgSize(fetchPart+(1<<20)))
 		if code := status.Code(err); (code == codes.Unavailable || code == codes.ResourceExhausted || code == codes.Aborted || code == codes.DeadlineExceeded) && ctx.Err() == nil {
+			if c.Waiting != nil {
+				c.Waiting(model, rel, err)
+			}
 			select {
 			case <-time.After(fetchRetry):
 				continue

@@ -289,6 +289,8 @@ func TestLargeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var waited []string
+	c.Waiting = func(model, file string, why error) { waited = append(waited, file+": "+status.Convert(why).Message()) }
 	var start, last int64 = -1, 0
 	c.Progress = func(model, file string, have, size int64) {
 		if file == "weights.bin" {
@@ -305,6 +307,9 @@ func TestLargeFile(t *testing.T) {
 		t.Fatalf("the fetch that broke off: %v", err)
 	}
 	reg.failAt.Store(0)
+	if len(waited) != 1 || !strings.Contains(waited[0], "fetched from peers") {
+		t.Fatalf("waits reported: %q, want the one UNAVAILABLE", waited)
+	}
 	kept := last
 	start = -1
 	before := reg.files.Load()
