@@ -43,6 +43,8 @@ func (bytesBlob) Close() error { return nil }
 // as a u64 and its bytes from the offset on. The offset lets a large blob
 // resume where a broken transfer stopped. The client verifies the size
 // cap and the hash; a server that lies is just one more provider to skip.
+// Version 1.0.0 is the same without the offset (always 0), still served
+// and spoken to peers that know only it.
 
 const (
 	blobIdle  = 30 * time.Second // longest a transfer may stall
@@ -59,7 +61,11 @@ func (n *Node) serveBlob(s network.Stream) {
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(blobIdle))
 	var req [len(Hash{}) + 8]byte
-	if _, err := io.ReadFull(s, req[:]); err != nil {
+	n1 := len(req)
+	if s.Protocol() == n.blobProtocolV1() {
+		n1 = len(Hash{}) // no offset
+	}
+	if _, err := io.ReadFull(s, req[:n1]); err != nil {
 		_ = s.Reset()
 		return
 	}
@@ -285,7 +291,7 @@ func (n *Node) openBlob(ctx context.Context, p peer.AddrInfo, hash Hash, offset 
 	if len(p.Addrs) > 0 {
 		n.host.Peerstore().AddAddrs(p.ID, p.Addrs, 10*time.Minute)
 	}
-	s, err := n.host.NewStream(ctx, p.ID, n.blobProtocol())
+	s, err := n.host.NewStream(ctx, p.ID, n.blobProtocol(), n.blobProtocolV1())
 	if err != nil {
 		return blobStream{}, 0, fmt.Errorf("blob %s from %s: %w", hash, p.ID, err)
 	}
@@ -296,7 +302,14 @@ func (n *Node) openBlob(ctx context.Context, p peer.AddrInfo, hash Hash, offset 
 		return blobStream{}, 0, fmt.Errorf("blob %s from %s: %w", hash, p.ID, err)
 	}
 	_ = s.SetDeadline(time.Now().Add(blobIdle))
-	if _, err := s.Write(binary.BigEndian.AppendUint64(hash[:], offset)); err != nil {
+	req := binary.BigEndian.AppendUint64(hash[:], offset)
+	if s.Protocol() == n.blobProtocolV1() {
+		if offset > 0 { // a peer that cannot resume: the caller starts over
+			return fail(fmt.Errorf("the peer speaks %s, without offsets: %w", s.Protocol(), errBadRange))
+		}
+		req = hash[:]
+	}
+	if _, err := s.Write(req); err != nil {
 		return fail(err)
 	}
 	_ = s.CloseWrite()

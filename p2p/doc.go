@@ -6,7 +6,7 @@
 // # The network is private by construction
 //
 // Every protocol carries Config.ProtocolPrefix ("/ncn"): DHT
-// "/ncn/kad/1.0.0", topics "/ncn/<name>/1", blobs "/ncn/blob/2.0.0",
+// "/ncn/kad/1.0.0", topics "/ncn/<name>/1", blobs "/ncn/blob/2.0.0" (and 1.0.0, without offsets),
 // descriptors "/ncn/descriptor/1.0.0", so IPFS peers cannot join. A node
 // dials on its own only the peers the operator names (Config.Bootstrap);
 // there is no relay, no NAT port mapping, no AutoNAT probing (reachability

@@ -18,6 +18,7 @@ import (
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ncn-network/ncn/p2p"
 	"github.com/ncn-network/ncn/p2p/p2ptest"
 )
@@ -499,5 +500,18 @@ func TestBlobFetch(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
 		t.Fatalf("corrupt bytes left at the path: %v %v", fi.Size(), err)
+	}
+
+	// A peer that speaks only blob/1.0.0 (an older node) still serves it.
+	old := net.Nodes[3]
+	old.Host().RemoveStreamHandler(protocol.ID("/ncn/blob/2.0.0"))
+	stores[3].Put(sha, wasm)
+	p2ptest.WaitFor(t, 10*time.Second, "node 6 learning that node 3 dropped blob/2.0.0 (identify push)", func() bool {
+		ps, err := net.Nodes[6].Host().Peerstore().SupportsProtocols(old.Host().ID(), protocol.ID("/ncn/blob/2.0.0"))
+		return err == nil && len(ps) == 0
+	})
+	got, err := net.Nodes[6].FetchBlobFrom(ctx, peer.AddrInfo{ID: old.Host().ID(), Addrs: old.Host().Addrs()}, sha)
+	if err != nil || !bytes.Equal(got, wasm) {
+		t.Fatalf("from a blob/1.0.0 peer: %d bytes, %v", len(got), err)
 	}
 }

@@ -120,8 +120,10 @@ func New(cfg Config) (*Node, error) {
 func (n *Node) resourceLimits() rcmgr.ConcreteLimitConfig {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
-	limits.AddProtocolLimit(n.blobProtocol(), rcmgr.BaseLimit{StreamsInbound: 64, StreamsOutbound: 64, Streams: 128, Memory: 64 << 20}, rcmgr.BaseLimitIncrease{})
-	limits.AddProtocolPeerLimit(n.blobProtocol(), rcmgr.BaseLimit{StreamsInbound: 4, StreamsOutbound: 4, Streams: 8, Memory: 16 << 20}, rcmgr.BaseLimitIncrease{})
+	for _, p := range []protocol.ID{n.blobProtocol(), n.blobProtocolV1()} {
+		limits.AddProtocolLimit(p, rcmgr.BaseLimit{StreamsInbound: 64, StreamsOutbound: 64, Streams: 128, Memory: 64 << 20}, rcmgr.BaseLimitIncrease{})
+		limits.AddProtocolPeerLimit(p, rcmgr.BaseLimit{StreamsInbound: 4, StreamsOutbound: 4, Streams: 8, Memory: 16 << 20}, rcmgr.BaseLimitIncrease{})
+	}
 	limits.AddProtocolLimit(n.descProtocol(), rcmgr.BaseLimit{StreamsInbound: 256, StreamsOutbound: 256, Streams: 512, Memory: 16 << 20}, rcmgr.BaseLimitIncrease{})
 	limits.AddProtocolPeerLimit(n.descProtocol(), rcmgr.BaseLimit{StreamsInbound: 8, StreamsOutbound: 8, Streams: 16, Memory: 1 << 20}, rcmgr.BaseLimitIncrease{})
 	return limits.Scale(n.cfg.MaxMemory, n.cfg.MaxFileDescriptors)
@@ -205,6 +207,7 @@ func (n *Node) startServices() error {
 	n.wg.Add(1)
 	go n.watchPeers(sub)
 	n.host.SetStreamHandler(n.blobProtocol(), n.serveBlob)
+	n.host.SetStreamHandler(n.blobProtocolV1(), n.serveBlob)
 	n.host.SetStreamHandler(n.descProtocol(), n.serveDescriptor)
 	return nil
 }
@@ -462,6 +465,13 @@ func (n *Node) Close() error {
 
 func (n *Node) blobProtocol() protocol.ID {
 	return protocol.ID(n.cfg.ProtocolPrefix + "/blob/2.0.0")
+}
+
+// blobProtocolV1 is the blob protocol before offsets: still served, and
+// spoken to a peer that knows no other, so nodes of both versions fetch
+// plugins from each other during an upgrade.
+func (n *Node) blobProtocolV1() protocol.ID {
+	return protocol.ID(n.cfg.ProtocolPrefix + "/blob/1.0.0")
 }
 
 func (n *Node) descProtocol() protocol.ID {
