@@ -323,7 +323,9 @@ func (n *Node) redial(ctx context.Context) int {
 			continue
 		}
 		if n.host.Network().Connectedness(b.ID) == network.Connected {
+			mu.Lock() // the dials started before count under it too
 			connected++
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
