@@ -39,7 +39,7 @@ func TestSubnetUsage(t *testing.T) {
 		{name: "group help", args: []string{"--help"}, wantCode: exitOK,
 			wantStdout: []string{"create", "update", "show", "list", "plugin upload", "plugin activate", "plugin rollback", "plugin list", "model add", "model push"}},
 		{name: "model add help", args: []string{"model", "add", "--help"}, wantCode: exitOK,
-			wantStdout: []string{"Usage: ncn subnet model add", "resumes", "ncn compute --subnet ID --model ID", "24h"}},
+			wantStdout: []string{"Usage: ncn subnet model add", "resumes", "ncn compute --subnet ID --model ID", "(default 24h0m0s)"}},
 		{name: "model add without subnet", args: []string{"model", "add", "--key", "k", "dir"}, wantCode: exitUsage,
 			wantStderr: []string{"--subnet is required"}},
 		{name: "model add without bundle", args: []string{"model", "add", "--key", "k", "--subnet", "0x1"}, wantCode: exitUsage,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -37,7 +36,7 @@ that broke off resumes where the registry's copy ends: run the command
 again. The other registry nodes fetch the files from this one by hash, and
 compute nodes get the model with 'ncn compute --subnet ID --model ID'.
 
---timeout bounds the whole command; it defaults to 24h here.
+--timeout bounds the whole command, uploads included (default 24h).
 
 Examples:
   ncn subnet model add --key owner.json --subnet 0x5c1d... ./models/llama-3-8b
@@ -48,6 +47,7 @@ func runSubnetModelAdd(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet model add", "--key FILE --subnet ID [flags] BUNDLE_DIR", subnetModelAddHelp, true)
 	subnet := c.String("subnet", "", "the subnet `id` (required)")
 	seq := c.Uint64("seq", 0, "sequence number to sign (default: the subnet's current one plus 1)")
+	c.longTimeout()
 	pos, err := c.parseChecked(e, args, 1, "the model BUNDLE_DIR")
 	if err != nil {
 		return err
@@ -55,7 +55,6 @@ func runSubnetModelAdd(ctx context.Context, e env, args []string) error {
 	if *subnet == "" {
 		return c.usagef("--subnet is required")
 	}
-	c.longTimeout()
 	b, err := worker.LoadBundle(pos[0])
 	if err != nil {
 		return fmt.Errorf("model bundle %s: %w", pos[0], err)
@@ -114,7 +113,7 @@ only the bytes whose sha256 the bundle names. Use it to resume an upload,
 or to seed another registry node (they also fetch from each other by hash).
 Files the registry holds already are skipped.
 
---timeout bounds the whole command; it defaults to 24h here.
+--timeout bounds the whole command, uploads included (default 24h).
 
 Examples:
   ncn subnet model push --subnet 0x5c1d... ./models/llama-3-8b
@@ -123,6 +122,7 @@ Examples:
 func runSubnetModelPush(ctx context.Context, e env, args []string) error {
 	c := newSubnetCmd(e, "subnet model push", "--subnet ID [flags] BUNDLE_DIR", subnetModelPushHelp, false)
 	subnet := c.String("subnet", "", "the subnet `id` (required)")
+	c.longTimeout()
 	pos, err := c.parseChecked(e, args, 1, "the model BUNDLE_DIR")
 	if err != nil {
 		return err
@@ -130,7 +130,6 @@ func runSubnetModelPush(ctx context.Context, e env, args []string) error {
 	if *subnet == "" {
 		return c.usagef("--subnet is required")
 	}
-	c.longTimeout()
 	b, err := worker.LoadBundle(pos[0])
 	if err != nil {
 		return fmt.Errorf("model bundle %s: %w", pos[0], err)
@@ -140,14 +139,14 @@ func runSubnetModelPush(ctx context.Context, e env, args []string) error {
 	})
 }
 
-// longTimeout makes the default --timeout a day: an upload of a large
-// model takes long, and every part is acknowledged on its own.
+// longTimeout makes --timeout bound the whole upload, a day by default
+// (call it before parsing): a large model takes long, and every part is
+// acknowledged on its own.
 func (c *subnetCmd) longTimeout() {
-	set := false
-	c.Visit(func(f *flag.Flag) { set = set || f.Name == "timeout" })
-	if !set {
-		*c.timeout = 24 * time.Hour
-	}
+	*c.timeout = 24 * time.Hour
+	fl := c.Lookup("timeout")
+	fl.DefValue = c.timeout.String()
+	fl.Usage = "how long the whole command may take, uploads included"
 }
 
 // pushBundle uploads b's files with progress on stderr, then prints the
