@@ -24,6 +24,7 @@ var (
 	bucketPruned   = []byte("pruned")             // terminal-at|id -> nothing, from Prune until Forget drops the record
 
 	keyFormat    = []byte("format")
+	keyBackfill  = []byte("pruned-backfill") // present: requests ended before the pruned index are not in it yet; value: the last id indexed
 	ledgerFormat = []byte("ncn-gateway-ledger/1")
 )
 
@@ -135,6 +136,13 @@ func Open(cfg Config) (*Ledger, error) {
 				return err
 			}
 			if err := meta.Put(keyFormat, ledgerFormat); err != nil {
+				return err
+			}
+		}
+		if reqs := tx.Bucket(bucketRequests); tx.Bucket(bucketPruned) == nil && reqs != nil && hasKeys(reqs) {
+			// A file from before the pruned index: backfill (run by Forget) indexes the
+			// requests that ended before it, so Forget sees them too.
+			if err := tx.Bucket(bucketMeta).Put(keyBackfill, []byte{}); err != nil {
 				return err
 			}
 		}
@@ -528,18 +536,7 @@ func (l *Ledger) Prune() (int, error) {
 		if err := tx.Bucket(bucketPruned).Put(k, nil); err != nil {
 			return err
 		}
-		payloads := tx.Bucket(bucketPayloads)
-		if payloads == nil {
-			return nil
-		}
-		prefix := append(bytes.Clone(k[8:]), 0)
-		c := payloads.Cursor()
-		for pk, _ := c.Seek(prefix); pk != nil && bytes.HasPrefix(pk, prefix); pk, _ = c.Seek(prefix) {
-			if err := payloads.Delete(pk); err != nil {
-				return err
-			}
-		}
-		return nil
+		return dropPayloads(tx, k[8:])
 	})
 	if err != nil {
 		return n, fmt.Errorf("gateway ledger prune: %w", err)
@@ -552,10 +549,16 @@ func (l *Ledger) Prune() (int, error) {
 // keys were unbound long before (Sweep); from now on the gateway answers
 // NotFound for them. Call it with Prune.
 func (l *Ledger) Forget() (int, error) {
+	if err := l.backfill(); err != nil {
+		return 0, fmt.Errorf("gateway ledger forget: %w", err)
+	}
 	n, err := l.dropDue(bucketPruned, 8+common.HashLength, l.cfg.Retention, func(tx *bbolt.Tx, k []byte) error {
 		id := k[8:]
 		if tx.Bucket(bucketInFlight).Get(id) != nil {
 			return fmt.Errorf("%w: request %x is pruned and in flight", ErrCorrupt, id)
+		}
+		if err := dropPayloads(tx, id); err != nil { // none, unless indexed by backfill
+			return err
 		}
 		return tx.Bucket(bucketRequests).Delete(id)
 	})
@@ -563,6 +566,83 @@ func (l *Ledger) Forget() (int, error) {
 		return n, fmt.Errorf("gateway ledger forget: %w", err)
 	}
 	return n, nil
+}
+
+// hasKeys reports whether b holds anything (without Stats, which reads
+// the whole bucket).
+func hasKeys(b *bbolt.Bucket) bool {
+	k, _ := b.Cursor().First()
+	return k != nil
+}
+
+// dropPayloads deletes request id's payloads.
+func dropPayloads(tx *bbolt.Tx, id []byte) error {
+	payloads := tx.Bucket(bucketPayloads)
+	if payloads == nil {
+		return nil
+	}
+	prefix := append(bytes.Clone(id), 0)
+	c := payloads.Cursor()
+	for pk, _ := c.Seek(prefix); pk != nil && bytes.HasPrefix(pk, prefix); pk, _ = c.Seek(prefix) {
+		if err := payloads.Delete(pk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfill indexes, in the pruned index, the requests of a file from
+// before it that ended and left the ended index (pruned by an older
+// Prune), sweepChunk records a transaction, resuming where it stopped;
+// a request still in the ended index gets there through Prune. It does
+// nothing once done.
+func (l *Ledger) backfill() error {
+	for {
+		done := false
+		err := l.db.Update(func(tx *bbolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			after := meta.Get(keyBackfill)
+			if after == nil {
+				done = true
+				return nil
+			}
+			after = bytes.Clone(after)
+			ended := tx.Bucket(bucketEnded)
+			c := tx.Bucket(bucketRequests).Cursor()
+			k, v := c.First()
+			if len(after) > 0 {
+				if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			pruned := tx.Bucket(bucketPruned)
+			for n := 0; k != nil && n < l.sweepChunk; k, v = c.Next() {
+				n++
+				after = bytes.Clone(k)
+				r, err := decodeRecord(v)
+				if err != nil || !r.Terminal() {
+					continue // a damaged record is Verify's to report
+				}
+				// The ended index is keyed by the time of the record's
+				// last step, the transition that ended it.
+				key := expiryKey(r.Since(), r.ID[:])
+				if ended.Get(key) != nil {
+					continue
+				}
+				if err := pruned.Put(key, nil); err != nil {
+					return err
+				}
+			}
+			if k == nil {
+				done = true
+				return meta.Delete(keyBackfill)
+			}
+			return meta.Put(keyBackfill, after)
+		})
+		if err != nil || done {
+			return err
+		}
+	}
 }
 
 // dropDue walks an index keyed by terminal time (unix ns, big endian)

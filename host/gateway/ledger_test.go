@@ -726,3 +726,76 @@ func TestForget(t *testing.T) {
 		t.Fatal("a retention shorter than the key TTL was taken")
 	}
 }
+
+// TestForgetOlderFile: a ledger file from before the pruned index (its
+// requests pruned by an older Prune, which kept no index) has them
+// indexed by the first Forget, so they go after the retention too; a
+// request still in the ended index is left to Prune, and one in flight
+// stays.
+func TestForgetOlderFile(t *testing.T) {
+	clk := newClock()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	cfg := Config{Path: path, Now: clk.Now, KeyTTL: time.Hour, Retention: 3 * time.Hour}
+	l := openTest(t, cfg)
+	l.sweepChunk = 2 // the backfill resumes across transactions
+	params := HashParams([]byte("p"))
+	var old []Record
+	for i := range 5 {
+		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drive(t, l, r.ID, StateQuoted, StateCancelled)
+		old = append(old, r)
+	}
+	clk.Advance(2 * time.Hour)
+	if _, err := l.Sweep(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Prune(); err != nil || n != len(old) {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	recent, _, err := l.Create("recent", params, testRecord(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drive(t, l, recent.ID, StateQuoted, StateCancelled)
+	live, _, err := l.Create("live", params, testRecord(31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	// What an older gateway left: no pruned index.
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketPruned) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	l = openTest(t, cfg)
+	l.sweepChunk = 2
+	clk.Advance(2 * time.Hour) // the old ones ended 4h ago, the recent one 2h ago
+	if n, err := l.Forget(); err != nil || n != len(old) {
+		t.Fatalf("forget on the older file: %d, %v; want %d", n, err, len(old))
+	}
+	for _, r := range old {
+		if _, err := l.Get(r.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("an old request: %v", err)
+		}
+	}
+	for _, r := range []Record{recent, live} {
+		if _, err := l.Get(r.ID); err != nil {
+			t.Fatalf("request %x: %v", r.ID[:4], err)
+		}
+	}
+	if err := l.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Forget(); err != nil || n != 0 {
+		t.Fatalf("again: %d, %v", n, err)
+	}
+}
