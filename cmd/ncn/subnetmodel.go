@@ -44,20 +44,11 @@ Examples:
 `
 
 func runSubnetModelAdd(ctx context.Context, e env, args []string) error {
-	c := newSubnetCmd(e, "subnet model add", "--key FILE --subnet ID [flags] BUNDLE_DIR", subnetModelAddHelp, true)
-	subnet := c.String("subnet", "", "the subnet `id` (required)")
+	c, subnet := newModelCmd(e, "subnet model add", "--key FILE --subnet ID [flags] BUNDLE_DIR", subnetModelAddHelp, true)
 	seq := c.Uint64("seq", 0, "sequence number to sign (default: the subnet's current one plus 1)")
-	c.longTimeout()
-	pos, err := c.parseChecked(e, args, 1, "the model BUNDLE_DIR")
+	b, err := c.parseBundle(e, args, subnet)
 	if err != nil {
 		return err
-	}
-	if *subnet == "" {
-		return c.usagef("--subnet is required")
-	}
-	b, err := worker.LoadBundle(pos[0])
-	if err != nil {
-		return fmt.Errorf("model bundle %s: %w", pos[0], err)
 	}
 	key, err := c.key(e)
 	if err != nil {
@@ -120,33 +111,44 @@ Examples:
 `
 
 func runSubnetModelPush(ctx context.Context, e env, args []string) error {
-	c := newSubnetCmd(e, "subnet model push", "--subnet ID [flags] BUNDLE_DIR", subnetModelPushHelp, false)
-	subnet := c.String("subnet", "", "the subnet `id` (required)")
-	c.longTimeout()
-	pos, err := c.parseChecked(e, args, 1, "the model BUNDLE_DIR")
+	c, subnet := newModelCmd(e, "subnet model push", "--subnet ID [flags] BUNDLE_DIR", subnetModelPushHelp, false)
+	b, err := c.parseBundle(e, args, subnet)
 	if err != nil {
 		return err
-	}
-	if *subnet == "" {
-		return c.usagef("--subnet is required")
-	}
-	b, err := worker.LoadBundle(pos[0])
-	if err != nil {
-		return fmt.Errorf("model bundle %s: %w", pos[0], err)
 	}
 	return c.session(ctx, func(ctx context.Context, rc pb.P2PRegistryServiceClient) error {
 		return c.pushBundle(ctx, e, rc, b, registry.BundleModel(b, *subnet))
 	})
 }
 
-// longTimeout makes --timeout bound the whole upload, a day by default
-// (call it before parsing): a large model takes long, and every part is
-// acknowledged on its own.
-func (c *subnetCmd) longTimeout() {
+// newModelCmd is a `subnet model` command with its --subnet flag.
+// --timeout bounds the whole upload, a day by default: a large model
+// takes long, and every part is acknowledged on its own.
+func newModelCmd(e env, cmd, synopsis, help string, signs bool) (*subnetCmd, *string) {
+	c := newSubnetCmd(e, cmd, synopsis, help, signs)
+	subnet := c.String("subnet", "", "the subnet `id` (required)")
 	*c.timeout = 24 * time.Hour
 	fl := c.Lookup("timeout")
 	fl.DefValue = c.timeout.String()
 	fl.Usage = "how long the whole command may take, uploads included"
+	return c, subnet
+}
+
+// parseBundle parses the command line of a `subnet model` command and
+// loads and checks its BUNDLE_DIR.
+func (c *subnetCmd) parseBundle(e env, args []string, subnet *string) (*worker.Bundle, error) {
+	pos, err := c.parseChecked(e, args, 1, "the model BUNDLE_DIR")
+	if err != nil {
+		return nil, err
+	}
+	if *subnet == "" {
+		return nil, c.usagef("--subnet is required")
+	}
+	b, err := worker.LoadBundle(pos[0])
+	if err != nil {
+		return nil, fmt.Errorf("model bundle %s: %w", pos[0], err)
+	}
+	return b, nil
 }
 
 // pushBundle uploads b's files with progress on stderr, then prints the

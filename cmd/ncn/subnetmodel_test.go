@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/gpu/worker"
 	"github.com/ncn-network/ncn/host/api/pb"
@@ -58,12 +56,7 @@ func TestSubnetModel(t *testing.T) {
 		check(t, exitOK, []string{`"manifestSha256":"` + digits.Digest + `"`}, nil)
 
 	// The registry serves every file of the bundle.
-	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rc := pb.NewP2PRegistryServiceClient(conn)
+	rc := n.Client(t)
 	for rel, sha := range digits.Manifest.Files {
 		f, err := rc.GetModelFile(context.Background(), &pb.ModelFileRef{Subnet: id, Model: "digits", Sha256: sha})
 		if err != nil || f.Size == 0 {

@@ -673,15 +673,7 @@ func TestForget(t *testing.T) {
 	l := openTest(t, Config{Now: clk.Now, KeyTTL: time.Hour, Retention: 3 * time.Hour})
 	l.sweepChunk = 2
 	params := HashParams([]byte("p"))
-	var ended []Record
-	for i := range 5 {
-		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		drive(t, l, r.ID, StateQuoted, StateCancelled)
-		ended = append(ended, r)
-	}
+	ended := cancelled(t, l, params, 5)
 	live, _, err := l.Create("live", params, testRecord(20))
 	if err != nil {
 		t.Fatal(err)
@@ -739,15 +731,7 @@ func TestForgetOlderFile(t *testing.T) {
 	l := openTest(t, cfg)
 	l.sweepChunk = 2 // the backfill resumes across transactions
 	params := HashParams([]byte("p"))
-	var old []Record
-	for i := range 5 {
-		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		drive(t, l, r.ID, StateQuoted, StateCancelled)
-		old = append(old, r)
-	}
+	old := cancelled(t, l, params, 5)
 	clk.Advance(2 * time.Hour)
 	if _, err := l.Sweep(); err != nil {
 		t.Fatal(err)
@@ -798,4 +782,19 @@ func TestForgetOlderFile(t *testing.T) {
 	if n, err := l.Forget(); err != nil || n != 0 {
 		t.Fatalf("again: %d, %v", n, err)
 	}
+}
+
+// cancelled creates n requests (keys k0.., records 10..) and cancels them.
+func cancelled(t *testing.T, l *Ledger, params common.Hash, n int) []Record {
+	t.Helper()
+	var out []Record
+	for i := range n {
+		r, _, err := l.Create(fmt.Sprint("k", i), params, testRecord(uint64(10+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drive(t, l, r.ID, StateQuoted, StateCancelled)
+		out = append(out, r)
+	}
+	return out
 }

@@ -118,11 +118,7 @@ func TestRestartResumes(t *testing.T) {
 func TestStatusFromAnotherGateway(t *testing.T) {
 	h := newHarness(t)
 	cfg := h.gatewayConfig(t.TempDir())
-	d1, err := gateway.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d1.Close() })
+	d1 := h.startGateway(t, cfg)
 	var addr atomic.Value
 	addr.Store(d1.GRPCAddr)
 	release := make(chan struct{})

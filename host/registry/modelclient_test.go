@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/registry"
@@ -26,13 +24,7 @@ import (
 func TestPushModelFileConcurrently(t *testing.T) {
 	ctx := context.Background()
 	n := registrytest.Start(t)
-	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rc := pb.NewP2PRegistryServiceClient(conn)
+	rc := n.Client(t)
 
 	dir := t.TempDir()
 	weights := make([]byte, 30<<20)

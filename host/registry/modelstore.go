@@ -129,11 +129,10 @@ func (m *modelStore) put(sha string, size, off int64, data []byte) (int64, bool,
 	}
 	key := stageKey(sha, size)
 	for {
-		if fi, err := os.Stat(m.path(sha)); err == nil {
-			return fi.Size(), true, nil
-		}
+		// What is staged, then whether the file is whole: a completion in
+		// between is seen by the second.
 		have := m.staged(key, size)
-		if fi, err := os.Stat(m.path(sha)); err == nil { // completed meanwhile
+		if fi, err := os.Stat(m.path(sha)); err == nil {
 			return fi.Size(), true, nil
 		}
 		switch {

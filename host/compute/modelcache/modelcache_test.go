@@ -17,7 +17,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/ncn-network/ncn/gpu/worker"
@@ -62,13 +61,7 @@ func (c *counting) GetModelFile(ctx context.Context, in *pb.ModelFileRef, opts .
 func TestFetchVerifyEvict(t *testing.T) {
 	ctx := context.Background()
 	n := registrytest.Start(t)
-	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rc := pb.NewP2PRegistryServiceClient(conn)
+	rc := n.Client(t)
 	owner, _ := crypto.GenerateKey()
 	s, err := registry.SignSubnet(owner, &pb.SubnetMetadata{Name: "models", Seq: 1})
 	if err != nil {
@@ -216,13 +209,7 @@ func TestFetchVerifyEvict(t *testing.T) {
 func TestLargeFile(t *testing.T) {
 	ctx := context.Background()
 	n := registrytest.Start(t)
-	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rc := pb.NewP2PRegistryServiceClient(conn)
+	rc := n.Client(t)
 
 	// The echo bundle with 40 MiB of weights it does not read.
 	dir := t.TempDir()

@@ -19,9 +19,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ncn-network/ncn/abi"
 	"github.com/ncn-network/ncn/chain"
+	"github.com/ncn-network/ncn/host/api/pb"
 	"github.com/ncn-network/ncn/host/registry"
 	"github.com/ncn-network/ncn/plugins"
 	"github.com/ncn-network/ncn/plugins/builtin"
@@ -112,6 +114,19 @@ func start(t testing.TB, dir string, rt *plugins.Runtime, store *plugins.Store) 
 	stop := func() { once.Do(func() { srv.Stop(); r.Close(); subnets.Close() }) }
 	t.Cleanup(stop)
 	return &Node{Node: r, Addr: ln.Addr().String(), Subnets: subnets, Store: store, dir: dir, rt: rt, stop: stop}
+}
+
+// Client is a P2PRegistryService client of n, closed when the test ends,
+// taking messages up to 64 MiB each way (plugins, model file parts).
+func (n *Node) Client(t testing.TB) pb.P2PRegistryServiceClient {
+	t.Helper()
+	conn, err := grpc.NewClient(n.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return pb.NewP2PRegistryServiceClient(conn)
 }
 
 // FixedPrice is a price plugin that prices every request at 1, 2, 3 and
